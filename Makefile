@@ -1,0 +1,39 @@
+# Two commands a newcomer needs: `make app` and `make test` (see README.md).
+# Both create .venv on first use and install the project into it.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.solewear-installed
+
+# Offline by design: never let a library phone home at run time.
+export HF_HUB_OFFLINE := 1
+export NO_ALBUMENTATIONS_UPDATE := 1
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: app test install samples bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $(STAMP)
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Re-make the small example photos in data/samples/ (committed).
+samples: $(STAMP)
+	$(BIN)/python -m training.samples data/samples
+
+# Run one benchmark: make bench NAME=generate
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(NAME)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,175 @@
+"""The synthetic generator: physics of the wear classes, files, determinism.
+
+The physics tests run the wear simulation alone (no photo), 200 shoes per
+class, and check what a running-shop wear guide would say of each pattern.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.taxonomy import load_taxonomy
+from training.generator.dataset import GenerateOptions, generate_dataset
+from training.generator.sample import SampleSpec, render_sample, simulate_shoe
+
+TAX = load_taxonomy()
+Z = TAX.zone_ids
+N_PER_CLASS = 200
+STILL = dict(rotation_deg=0.0, tilt_x_deg=0.0, tilt_y_deg=0.0, cutoff=False, hand=False, fill=0.9)
+
+
+@pytest.fixture(scope="module")
+def zone_table() -> dict[str, dict[str, np.ndarray]]:
+    """Zone scores of 200 worn shoes per class (pure gait, no second tendency)."""
+    table = {}
+    for c in TAX.class_ids:
+        shoes = [simulate_shoe(SampleSpec(c, 50_000 + k, 0, allow_mix=False)) for k in range(N_PER_CLASS)]
+        worn = [s for s in shoes if s.wear.severity > 0.05]
+        assert len(worn) > 0.85 * N_PER_CLASS, "most simulated shoes should show wear"
+        scores = np.array([s.wear.zones for s in worn])
+        table[c] = {z: scores[:, i] for i, z in enumerate(Z)} | {"_all": scores}
+    return table
+
+
+def _share(mask: np.ndarray) -> float:
+    return float(np.mean(mask))
+
+
+def test_over_pronation_wears_the_medial_side(zone_table):
+    z = zone_table["over_pronation"]
+    assert _share(z["forefoot_medial"] > z["forefoot_lateral"]) >= 0.95
+    assert _share(z["heel_medial"] > z["heel_lateral"]) >= 0.95
+
+
+def test_supination_wears_the_lateral_edge(zone_table):
+    z = zone_table["supination"]
+    for band in ("forefoot", "midfoot", "heel"):
+        assert _share(z[f"{band}_lateral"] > z[f"{band}_medial"]) >= 0.95, band
+
+
+def test_lateral_heel_strike_tops_at_the_outer_heel(zone_table):
+    z = zone_table["lateral_heel_strike"]
+    assert _share(z["_all"].argmax(axis=1) == Z.index("heel_lateral")) >= 0.95
+    forefoot = (z["forefoot_medial"] + z["forefoot_lateral"]) / 2
+    assert _share(forefoot < 0.6 * z["heel_lateral"]) >= 0.9
+
+
+def test_forefoot_loading_leaves_the_heel_nearly_untouched(zone_table):
+    z = zone_table["forefoot_loading"]
+    heel = (z["heel_medial"] + z["heel_lateral"]) / 2
+    forefoot = (z["forefoot_medial"] + z["forefoot_lateral"]) / 2
+    assert _share(heel < 0.5 * forefoot) >= 0.95
+
+
+def test_neutral_is_even_across_the_sole(zone_table):
+    z = zone_table["neutral"]
+    ratio = z["forefoot_medial"] / np.maximum(z["forefoot_lateral"], 1e-6)
+    assert 0.8 < np.median(ratio) < 1.4
+    # Lighter than the lateral heel strike at the outer heel, no side dominates the midfoot.
+    assert np.median(z["heel_lateral"]) < np.median(zone_table["lateral_heel_strike"]["heel_lateral"])
+    assert _share(z["midfoot_lateral"] > z["midfoot_medial"]) >= 0.9  # the arch stays off the ground
+
+
+def test_brand_new_shoes_are_barely_worn():
+    shoes = [simulate_shoe(SampleSpec(c, 70_000 + k, 0)) for k in range(60) for c in TAX.class_ids[:2]]
+    new = [s for s in shoes if s.gait.mileage_km < 25]
+    assert new, "the generator must produce some brand-new shoes"
+    assert all(s.wear.severity < 0.1 for s in new)
+
+
+def test_zone_scores_are_measured_on_the_depth_map():
+    shoe = simulate_shoe(SampleSpec("over_pronation", 4242, 0))
+    u, v = shoe.outline.u, shoe.outline.v
+    rubber = shoe.wear.rubber
+    for i, zone in enumerate(TAX.zones):
+        # Independent computation: ask each zone which pixels it contains.
+        member = np.zeros_like(rubber)
+        ys, xs = np.nonzero(rubber)
+        for y, x in zip(ys[::7], xs[::7]):
+            member[y, x] = zone.contains(float(u[y, x]), float(v[y, x]))
+        expected = shoe.wear.fraction[member].mean()
+        assert shoe.wear.zones[i] == pytest.approx(expected, abs=0.02), zone.id
+    assert 0 <= shoe.wear.severity <= 1
+
+
+def test_photo_wear_map_matches_canonical_wear():
+    s = render_sample(SampleSpec("lateral_heel_strike", 99, 7, photo=STILL))
+    canonical = s.wear.fraction[s.wear.rubber].mean()
+    photo = s.photo.wear[s.photo.mask].mean()
+    # The photo map also covers the unworn midsole rim, so it can only be a little lower.
+    assert photo == pytest.approx(canonical, rel=0.25)
+    assert s.photo.image.shape[:2] == s.photo.mask.shape == s.photo.wear.shape
+
+
+@pytest.mark.parametrize("side, sign", [("left", -1), ("right", 1)])
+def test_medial_wear_lies_on_the_image_side_the_design_says(side, sign):
+    """Seen from below, toe up: left shoe medial = image left, right shoe medial = image right."""
+    s = render_sample(SampleSpec("over_pronation", 1234, 5, allow_mix=False,
+                                 photo=STILL | {"side": side}))
+    ys, xs = np.nonzero(s.photo.mask)
+    centre = xs.mean()
+    w = s.photo.wear[ys, xs]
+    wear_centre = (xs * w).sum() / w.sum()
+    assert np.sign(wear_centre - centre) == sign
+
+
+@pytest.mark.parametrize("rotation, orientation", [(0.0, "toe_up"), (90.0, "toe_right"), (180.0, "toe_down"), (270.0, "toe_left")])
+def test_rotation_is_recorded_and_real(rotation, orientation):
+    s = render_sample(SampleSpec(TAX.class_ids[0], 5, 6, photo=STILL | {"rotation_deg": rotation, "fill": 0.8}))
+    assert s.manifest_row()["orientation"] == orientation
+    ys, xs = np.nonzero(s.photo.mask)
+    long_axis_vertical = np.ptp(ys) > np.ptp(xs)
+    assert long_axis_vertical == (orientation in {"toe_up", "toe_down"})
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_identical_files_whatever_the_workers(tmp_path):
+    opts = dict(n=6, seed=11, size=(160, 240))
+    generate_dataset(tmp_path / "a", GenerateOptions(**opts, workers=1), progress=False)
+    generate_dataset(tmp_path / "b", GenerateOptions(**opts, workers=2), progress=False)
+    generate_dataset(tmp_path / "c", GenerateOptions(n=6, seed=12, size=(160, 240)), progress=False)
+    a, b, c = _digest(tmp_path / "a"), _digest(tmp_path / "b"), _digest(tmp_path / "c")
+    assert len(a) == 1 + 3 * 6
+    assert a == b
+    assert a["manifest.csv"] != c["manifest.csv"]
+
+
+def test_manifest_schema_and_files(tmp_path):
+    manifest = generate_dataset(tmp_path, GenerateOptions(n=10, seed=3, size=(160, 240), photos_per_shoe=2), progress=False)
+    rows = list(csv.DictReader(open(manifest, encoding="utf-8")))
+    assert len(rows) == 10
+    required = {"path", "label", "side", "severity", "shoe_id", "seed", "rotation_deg", "orientation", "tread_family", *Z}
+    assert required <= set(rows[0])
+    for row in rows:
+        assert row["label"] in TAX.class_ids and row["side"] in TAX.sides
+        assert all(0.0 <= float(row[z]) <= 1.0 for z in Z)
+        for col in ("path", "depth_path", "mask_path"):
+            assert (tmp_path / row[col]).is_file()
+    assert rows[0]["shoe_id"] == rows[1]["shoe_id"] != rows[2]["shoe_id"]
+    assert {r["label"] for r in rows} == set(TAX.class_ids)  # balanced round robin over shoes
+
+
+def test_a_row_re_renders_alone_from_its_seeds(tmp_path):
+    manifest = generate_dataset(tmp_path, GenerateOptions(n=3, seed=8, size=(160, 240)), progress=False)
+    row = list(csv.DictReader(open(manifest, encoding="utf-8")))[2]
+    again = render_sample(SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size=(160, 240)))
+    assert again.photo.jpeg == (tmp_path / row["path"]).read_bytes()
+
+
+def test_contact_sheet_has_a_row_per_class(tmp_path):
+    from PIL import Image
+
+    from training.generator.preview import contact_sheet
+
+    path = contact_sheet(tmp_path / "sheet.png", per_class=2, tile=(96, 144))
+    img = Image.open(path)
+    assert img.height == 144 * len(TAX.classes)
+    assert img.width > 4 * 96

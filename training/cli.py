@@ -1,0 +1,102 @@
+"""The `solewear` command line (DESIGN.md section 4).
+
+The umbrella command lives in `training` because `training` is the package
+allowed to import both sides (`training -> inference`); sub-commands that only
+need inference import nothing from training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from inference.config import ConfigError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"size must look like 384x576, got {text!r}") from exc
+    if not (32 <= w <= 4096 and 32 <= h <= 4096):
+        raise argparse.ArgumentTypeError("width and height must be between 32 and 4096 pixels")
+    return w, h
+
+
+def _csv_list(text: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from training.generator.dataset import GenerateOptions, generate_dataset
+    from training.generator.preview import contact_sheet
+
+    if args.out_dir is None and args.preview is None:
+        print("solewear generate: give OUT_DIR (with --n) or --preview PNG", file=sys.stderr)
+        return 2
+    if args.preview is not None:
+        path = contact_sheet(args.preview, per_class=args.preview_per_class, seed=args.seed)
+        print(f"contact sheet written: {path}")
+    if args.out_dir is not None:
+        if args.n is None:
+            print("solewear generate: --n is required with OUT_DIR", file=sys.stderr)
+            return 2
+        weights = tuple(float(w) for w in args.class_weights) if args.class_weights else None
+        if weights is not None and len(weights) != len(args.classes or weights):
+            print("solewear generate: --class-weights needs one weight per class", file=sys.stderr)
+            return 2
+        opts = GenerateOptions(n=args.n, seed=args.seed, size=args.size, classes=args.classes or None,
+                               class_weights=weights, photos_per_shoe=args.photos_per_shoe, workers=args.workers)
+        try:
+            manifest = generate_dataset(Path(args.out_dir), opts, progress=not args.quiet)
+        except ValueError as exc:
+            print(f"solewear generate: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.n} samples written: {manifest}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="solewear", description="Read running-shoe sole wear from photos. A clue, not a diagnosis.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="render a synthetic data set of worn soles",
+                         description="Render synthetic worn-sole photos with simulated wear, depth maps, masks and a manifest.")
+    gen.add_argument("out_dir", nargs="?", metavar="OUT_DIR", help="folder to write the data set into")
+    gen.add_argument("--n", type=_positive, help="number of photos")
+    gen.add_argument("--seed", type=int, default=0, help="base seed; same seed and options give identical files")
+    gen.add_argument("--workers", type=_positive, default=1, help="processes to render with")
+    gen.add_argument("--size", type=_size, default=None, help="photo size WIDTHxHEIGHT (default from configs/generator.yaml)")
+    gen.add_argument("--classes", type=_csv_list, default=None, help="comma-separated class ids (default: all)")
+    gen.add_argument("--class-weights", type=_csv_list, default=None, help="comma-separated weights, one per class (default: balanced)")
+    gen.add_argument("--photos-per-shoe", type=_positive, default=1, help="photos of each simulated shoe (same shoe_id)")
+    gen.add_argument("--preview", type=Path, default=None, metavar="PNG", help="also write a contact sheet, one row per class")
+    gen.add_argument("--preview-per-class", type=_positive, default=5)
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"solewear: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

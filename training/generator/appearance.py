@@ -1,0 +1,129 @@
+"""Rendering the worn sole: rubber, lugs flattened and rounded, polish, dirt, wear-through.
+
+Input is the simulated depth loss; output is the sole as a camera would see it
+in the canonical frame (RGB in [0, 1] plus coverage), lit by a directional
+light. Colours are drawn independently of the wear class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from training.generator.outline import Outline
+from training.generator.tread import MIDSOLE_POCKET, SECOND_RUBBER, Tread
+from training.generator.wear import Wear
+
+# Rubber colours (RGB 0-255): black and greys dominate real outsoles, then
+# gum, white and bright colours.
+RUBBER = {
+    "black": ((28, 28, 30), 0.30), "charcoal": ((55, 56, 60), 0.15), "grey": ((110, 112, 116), 0.10),
+    "white": ((225, 224, 218), 0.10), "gum": ((150, 105, 60), 0.07), "navy": ((35, 45, 80), 0.05),
+    "orange": ((230, 110, 30), 0.05), "blue": ((40, 110, 200), 0.05), "green": ((60, 160, 80), 0.04),
+    "pink": ((230, 90, 150), 0.04), "yellow": ((225, 205, 40), 0.05),
+}
+MIDSOLE = [(235, 235, 230), (240, 238, 225), (200, 200, 205), (40, 40, 42), (230, 90, 60), (70, 120, 210), (180, 230, 60), (120, 120, 125)]
+UPPER = [(30, 30, 35), (200, 200, 205), (40, 60, 140), (180, 40, 40), (60, 60, 60), (230, 120, 40), (120, 70, 160), (30, 110, 90)]
+DIRT = [(110, 90, 65), (140, 125, 100), (90, 85, 80), (160, 150, 130)]
+
+
+@dataclass(frozen=True)
+class SoleLook:
+    rgb: np.ndarray      # (H, W, 3) float32 in [0, 1], canonical frame
+    alpha: np.ndarray    # (H, W) float32 coverage of sole + visible upper
+    sole: np.ndarray     # (H, W) bool: outsole + midsole rim (the sole mask)
+    rubber_colour: str
+
+
+def _jitter(rgb: tuple[int, int, int], rng: np.random.Generator, amount: float = 12) -> np.ndarray:
+    return np.clip(np.array(rgb, np.float32) + rng.normal(0, amount, 3), 0, 255) / 255
+
+
+def _noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    n = rng.standard_normal(shape).astype(np.float32)
+    return cv2.GaussianBlur(n, (0, 0), sigma) * sigma if sigma > 0 else n
+
+
+def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, rng: np.random.Generator) -> SoleLook:
+    """Light the worn height map and paint it."""
+    H, W = outline.inside.shape
+    ppmm = outline.px_per_mm
+    D, d, frac = tread.depth_mm, wear.depth_mm, wear.fraction
+
+    # Geometry after wear: lug tops are cut down to the receding contact plane,
+    # and worn edges are rounded off (blend towards a blurred copy).
+    z0 = D * tread.height
+    z = np.minimum(z0, D - d)
+    z = (1 - frac) * z + frac * np.minimum(z, cv2.GaussianBlur(z, (0, 0), 1.5))
+    gx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3) / 8 * ppmm
+    gy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3) / 8 * ppmm
+    az, el = rng.uniform(0, 2 * np.pi), np.deg2rad(rng.uniform(30, 70))
+    light = np.array([np.cos(az) * np.cos(el), np.sin(az) * np.cos(el), np.sin(el)], np.float32)
+    norm = np.sqrt(gx * gx + gy * gy + 1)
+    ndotl = np.clip((-gx * light[0] - gy * light[1] + light[2]) / norm, 0, 1)
+    cavity = np.clip((cv2.GaussianBlur(z, (0, 0), 3) - z) / max(D, 1e-3), 0, 1)
+    shade = (0.45 + 0.65 * ndotl) * (1 - 0.55 * cavity)
+
+    # Albedo: rubber colours by material, abrasion tints, scuff streaks along the slip.
+    names = list(RUBBER)
+    probs = np.array([RUBBER[n][1] for n in names])
+    name = names[int(rng.choice(len(names), p=probs / probs.sum()))]
+    main = _jitter(RUBBER[name][0], rng)
+    second = _jitter(RUBBER[names[int(rng.integers(len(names)))]][0], rng)
+    midsole = _jitter(MIDSOLE[int(rng.integers(len(MIDSOLE)))], rng, 8)
+    albedo = np.empty((H, W, 3), np.float32)
+    albedo[:] = main
+    albedo[tread.material == SECOND_RUBBER] = second
+    albedo[tread.material == MIDSOLE_POCKET] = midsole * 0.92
+    luminance = albedo.mean(axis=2, keepdims=True)
+    dust = _jitter((150, 142, 128), rng, 10)
+    # Abraded rubber turns dusty and matte: dark rubber lightens, light rubber greys.
+    tint = np.where(luminance < 0.45, 0.45, 0.3) * frac[..., None] ** 0.8
+    albedo = albedo * (1 - tint) + dust * tint
+    streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=4)
+    albedo *= (1 + 0.25 * frac * streaks)[..., None]
+    albedo *= (1 + 0.04 * rng.standard_normal((H, W)).astype(np.float32))[..., None]
+
+    # Worn through the outsole: midsole foam shows at the deepest points.
+    through = np.clip((d - (D + tread.base_mm)) / 0.6, 0, 1)[..., None]
+    albedo = albedo * (1 - through) + midsole * through
+
+    # Dirt settles in grooves; small stones get stuck in them.
+    if dirt > 0.02:
+        blotch = _noise(rng, (H, W), 6) + 0.6 * _noise(rng, (H, W), 1.5)
+        amount = np.clip((cavity * 2.5 + 0.3 * blotch - (1 - dirt)) * dirt * 1.6, 0, 0.85)[..., None]
+        albedo = albedo * (1 - amount) + _jitter(DIRT[int(rng.integers(len(DIRT)))], rng, 10) * amount
+        for _ in range(int(rng.integers(0, 1 + 8 * dirt))):
+            ys, xs = np.nonzero((cavity > 0.3) & outline.inside)
+            if len(ys) == 0:
+                break
+            k = int(rng.integers(len(ys)))
+            stone = np.zeros((H, W), np.uint8)
+            cv2.ellipse(stone, (int(xs[k]), int(ys[k])), (int(rng.integers(2, 5)), int(rng.integers(2, 4))), float(rng.uniform(0, 180)), 0, 360, 255, -1)
+            albedo[stone > 0] = _jitter((125, 120, 110), rng, 25)
+            shade[stone > 0] = 1.05
+
+    # Polished sheen on flattened rubber.
+    sheen = 0.12 * frac * ndotl
+    rgb = np.clip(albedo * shade[..., None] + sheen[..., None], 0, 1)
+
+    # The midsole rim around the outsole and a sliver of the upper beyond it.
+    inside_u8 = outline.inside.astype(np.uint8)
+    rim_px, upper_px = int(rng.integers(2, 7)), int(rng.integers(0, 9))
+    sole = cv2.dilate(inside_u8, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim_px + 1,) * 2)) > 0
+    rim = sole & ~outline.inside
+    dist = cv2.distanceTransform(sole.astype(np.uint8), cv2.DIST_L2, 3)  # to the outer edge
+    rim_shade = np.clip(0.55 + 0.45 * dist / max(rim_px, 1), 0.5, 1.0)
+    rgb[rim] = (midsole * rim_shade[rim][:, None]) * (1 + 0.03 * rng.standard_normal((int(rim.sum()), 1)))
+    alpha = sole.astype(np.float32)
+    if upper_px > 0:
+        upper = cv2.dilate(sole.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * upper_px + 1,) * 2)) > 0
+        band = upper & ~sole
+        fabric = _jitter(UPPER[int(rng.integers(len(UPPER)))], rng, 10)
+        weave = 1 + 0.08 * rng.standard_normal((int(band.sum()), 1)).astype(np.float32)
+        rgb[band] = np.clip(fabric * 0.8 * weave, 0, 1)
+        alpha = np.maximum(alpha, upper.astype(np.float32))
+    alpha = cv2.GaussianBlur(alpha, (0, 0), 0.7)
+    return SoleLook(rgb.astype(np.float32), alpha, sole, name)

@@ -1,0 +1,108 @@
+"""One synthetic sample, end to end: shoe -> runner -> wear -> sole -> photo.
+
+A sample is fully determined by its `SampleSpec`: the shoe seed fixes the shoe
+and the runner (so several photos can show the same worn shoe), the photo seed
+fixes the scene. That is what makes every manifest row re-renderable alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from inference.taxonomy import load_taxonomy
+from training.generator.appearance import SoleLook, render_sole
+from training.generator.gait import Gait, sample_gait
+from training.generator.outline import Outline, sample_outline
+from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
+from training.generator.settings import GeneratorSettings, load_settings
+from training.generator.tread import Tread, sample_tread
+from training.generator.wear import Wear, simulate_wear
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    label: str
+    shoe_seed: int
+    photo_seed: int
+    size: tuple[int, int] | None = None       # (width, height); None = config default
+    allow_mix: bool = True                    # may a second tendency be blended in?
+    tread_family: str | None = None
+    photo: dict = field(default_factory=dict)  # PhotoParams overrides
+    wear_scale: float = 1.0                   # multiplies mileage (previews, tests)
+
+
+@dataclass(frozen=True)
+class Sample:
+    spec: SampleSpec
+    outline: Outline
+    tread: Tread
+    gait: Gait
+    wear: Wear          # canonical-frame wear (ground truth)
+    look: SoleLook
+    params: PhotoParams
+    photo: Photo
+
+    @property
+    def zone_scores(self) -> dict[str, float]:
+        return {z: round(float(s), 4) for z, s in zip(load_taxonomy().zone_ids, self.wear.zones)}
+
+    def manifest_row(self) -> dict[str, object]:
+        """The sample's manifest columns (without file paths)."""
+        taxonomy = load_taxonomy()
+        p = self.params
+        row: dict[str, object] = {"label": self.spec.label, "side": p.side}
+        row.update(self.zone_scores)
+        row.update(
+            severity=round(self.wear.severity, 4), seed=self.spec.photo_seed, shoe_seed=self.spec.shoe_seed,
+            orientation=taxonomy.orientations[p.orientation], rotation_deg=round(p.rotation_deg, 2),
+            tilt_x_deg=round(p.tilt_x_deg, 2), tilt_y_deg=round(p.tilt_y_deg, 2),
+            visible_fraction=round(self.photo.visible_fraction, 3), cutoff=int(p.cutoff),
+            tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour,
+            background=p.background, hand=int(p.hand), ruler=int(p.ruler), label_card=int(p.label_card),
+            exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
+            tread_depth_mm=round(self.tread.depth_mm, 2),
+        )
+        row.update(self.gait.as_row())
+        return row
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([int(seed), stream]))
+
+
+@dataclass(frozen=True)
+class Shoe:
+    """A simulated worn shoe before it is photographed (the physics, no pixels of a scene)."""
+
+    outline: Outline
+    tread: Tread
+    gait: Gait
+    wear: Wear
+
+
+def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -> Shoe:
+    """Shoe, runner and wear from the spec's shoe seed alone."""
+    settings = settings or load_settings()
+    if spec.label not in settings.gait:
+        raise ValueError(f"unknown wear class {spec.label!r}; known: {sorted(settings.gait)}")
+    rng = _rng(spec.shoe_seed, 0)
+    outline = sample_outline(rng)
+    tread = sample_tread(outline, rng, spec.tread_family)
+    gait = sample_gait(spec.label, settings, rng, allow_mix=spec.allow_mix)
+    if spec.wear_scale != 1.0:
+        gait = replace(gait, mileage_km=gait.mileage_km * spec.wear_scale)
+    wear = simulate_wear(outline, tread, gait, settings.runner.abrasion_mm, rng)
+    return Shoe(outline, tread, gait, wear)
+
+
+def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -> Sample:
+    """Render one sample in memory (the API on-the-fly training uses)."""
+    settings = settings or load_settings()
+    shoe = simulate_shoe(spec, settings)
+    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, _rng(spec.shoe_seed, 2))
+    scene = _rng(spec.photo_seed, 1)
+    params = sample_photo_params(settings, scene, spec.size, **spec.photo)
+    photo = compose(look, shoe.wear.fraction, params, scene)
+    return Sample(spec, shoe.outline, shoe.tread, shoe.gait, shoe.wear, look, params, photo)

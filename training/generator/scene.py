@@ -1,0 +1,316 @@
+"""The photo around the sole: background, placement, props, light and camera.
+
+Everything a phone photo of a shoe sole varies in, drawn independently of the
+wear class: where the sole lies and how it is turned, tilted and cut off,
+which side it is, what it lies on, who holds it, how it is lit and how bad the
+camera is. Right shoes are the mirror image of the canonical left sole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from training.generator.appearance import SoleLook
+from training.generator.settings import GeneratorSettings
+
+BACKGROUNDS = ("wood_floor", "table", "paper", "cardboard", "grass", "carpet", "tiles", "concrete")
+
+
+@dataclass(frozen=True)
+class PhotoParams:
+    side: str                 # left | right
+    rotation_deg: float       # clockwise turn of the toe from "up"
+    tilt_x_deg: float         # perspective: camera not square to the sole
+    tilt_y_deg: float
+    fill: float               # longest sole extent / frame extent
+    cutoff: bool              # part of the sole pushed out of frame
+    background: str
+    ruler: bool
+    label_card: bool
+    hand: bool
+    exposure: float
+    motion_blur: bool
+    focus_sigma: float
+    noise_sigma: float
+    jpeg_quality: int
+    width: int
+    height: int
+
+    @property
+    def orientation(self) -> int:
+        """Index of the nearest of the four 90-degree turns (taxonomy `orientations`)."""
+        return int(np.round(self.rotation_deg / 90.0)) % 4
+
+
+def _rotation(settings: GeneratorSettings, rng: np.random.Generator) -> float:
+    modes = settings.photo.rotation
+    names = list(modes)
+    p = np.array([modes[n].p for n in names])
+    mode = names[int(rng.choice(len(names), p=p / p.sum()))]
+    if mode == "any":
+        return float(rng.uniform(0, 360))
+    centre = {"toe_up": 0.0, "toe_down": 180.0, "sideways": float(rng.choice([90.0, 270.0]))}[mode]
+    return float((centre + rng.uniform(-1, 1) * modes[mode].jitter) % 360)
+
+
+def sample_photo_params(settings: GeneratorSettings, rng: np.random.Generator, size: tuple[int, int] | None = None,
+                        **overrides) -> PhotoParams:
+    """Draw every photo condition; `overrides` pin some (tests, previews)."""
+    ph = settings.photo
+    width, height = size or ph.size
+    low = rng.random() < ph.low_light
+    tilt = ph.max_tilt_deg * np.sqrt(rng.random())  # tilt magnitude; small tilts most common
+    tdir = rng.uniform(0, 2 * np.pi)
+    params = PhotoParams(
+        side="right" if rng.random() < ph.right_shoe else "left",
+        rotation_deg=_rotation(settings, rng),
+        tilt_x_deg=float(tilt * np.cos(tdir)), tilt_y_deg=float(tilt * np.sin(tdir)),
+        fill=float(rng.uniform(*ph.sole_fill)), cutoff=bool(rng.random() < ph.cutoff),
+        background=str(rng.choice(BACKGROUNDS)),
+        ruler=bool(rng.random() < ph.ruler), label_card=bool(rng.random() < ph.label_card),
+        hand=bool(rng.random() < ph.hand),
+        exposure=float(rng.uniform(0.25, 0.5) if low else rng.choice([rng.uniform(0.8, 1.15), rng.uniform(1.15, 1.45)], p=[0.9, 0.1])),
+        motion_blur=bool(rng.random() < ph.motion_blur),
+        focus_sigma=float(rng.choice([rng.uniform(0, 0.8), rng.uniform(0.8, 2.2)], p=[0.8, 0.2])),
+        noise_sigma=float(rng.uniform(1, 4) + (rng.uniform(3, 8) if low else 0)),
+        jpeg_quality=int(rng.integers(ph.jpeg_quality[0], ph.jpeg_quality[1] + 1)),
+        width=int(width), height=int(height),
+    )
+    return replace(params, **overrides) if overrides else params
+
+
+# ---------------------------------------------------------------- backgrounds
+def _tex(rng: np.random.Generator, h: int, w: int, sigma: float, aniso: float = 1.0) -> np.ndarray:
+    n = rng.standard_normal((h, w)).astype(np.float32)
+    n = cv2.GaussianBlur(n, (0, 0), sigmaX=sigma, sigmaY=sigma * aniso)
+    return n / (n.std() + 1e-6)
+
+
+def background(kind: str, rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A surface a sole is photographed on, RGB float in [0, 1]."""
+    def base(rgb, jitter=15):
+        return np.clip(np.array(rgb, np.float32) + rng.normal(0, jitter, 3), 0, 255) / 255
+
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if kind == "wood_floor":
+        vertical = rng.random() < 0.5
+        along, across = (yy, xx) if vertical else (xx, yy)
+        plank_w = rng.uniform(40, 90)
+        plank = np.floor(across / plank_w)
+        tone = 1 + 0.12 * np.sin(plank * 12.9898 + rng.uniform(0, 6))
+        grain = _tex(rng, h, w, 1.0, 12.0) if vertical else _tex(rng, h, w, 12.0, 1 / 12)
+        img = base((150, 105, 65), 18)[None, None] * (tone + 0.06 * grain)[..., None]
+        gaps = (np.abs((across % plank_w)) < 1.5)
+        img[gaps] *= 0.55
+    elif kind in {"table", "paper", "cardboard", "concrete"}:
+        colour = {"table": (rng.integers(40, 230),) * 3, "paper": (238, 236, 228), "cardboard": (190, 150, 100), "concrete": (140, 138, 132)}[kind]
+        img = base(colour, 20)[None, None] * np.ones((h, w, 1), np.float32)
+        grain = {"table": 0.02, "paper": 0.025, "cardboard": 0.05, "concrete": 0.09}[kind]
+        img *= (1 + grain * _tex(rng, h, w, 0.8) + grain * _tex(rng, h, w, 25))[..., None]
+    elif kind == "grass":
+        img = base((70, 120, 45), 20)[None, None] * (1 + 0.25 * _tex(rng, h, w, 0.7, 5) + 0.15 * _tex(rng, h, w, 20))[..., None]
+    elif kind == "carpet":
+        img = base(tuple(int(c) for c in rng.integers(30, 200, 3)), 10)[None, None] * (1 + 0.18 * _tex(rng, h, w, 0.6) + 0.08 * _tex(rng, h, w, 10))[..., None]
+    else:  # tiles
+        t = rng.uniform(60, 140)
+        img = base((215, 210, 200), 25)[None, None] * (1 + 0.03 * _tex(rng, h, w, 2))[..., None]
+        grout = (np.abs(xx % t) < 2) | (np.abs(yy % t) < 2)
+        img[grout] *= 0.7
+    return np.clip(img, 0, 1)
+
+
+# ---------------------------------------------------------------- placement
+def _project(pts: np.ndarray, params: PhotoParams, scale: float, focal: float) -> np.ndarray:
+    """Canonical pixel offsets from the centre -> photo offsets (before translation)."""
+    p = pts * scale
+    a = np.deg2rad(params.rotation_deg)
+    rz = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    p = p @ rz.T
+    p3 = np.column_stack([p, np.zeros(len(p))])
+    ax, ay = np.deg2rad(params.tilt_x_deg), np.deg2rad(params.tilt_y_deg)
+    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
+    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
+    p3 = p3 @ (ry @ rx).T
+    return focal * p3[:, :2] / (focal + p3[:, 2:3])
+
+
+def homography(params: PhotoParams, canon_hw: tuple[int, int], sole_box: tuple[float, float, float, float],
+               rng: np.random.Generator) -> np.ndarray:
+    """Perspective map from the (already mirrored) canonical image into the photo."""
+    ch, cw = canon_hw
+    centre = np.array([cw / 2, ch / 2])
+    corners = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float64)
+    x0, y0, x1, y1 = sole_box
+    box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    focal = 1.3 * max(params.width, params.height)
+    # Scale so the sole's longest projected extent fills the requested share of the frame.
+    ext = _project(box - centre, params, 1.0, focal)
+    span = ext.max(0) - ext.min(0)
+    scale = params.fill / max(span[0] / params.width, span[1] / params.height)
+    if params.cutoff:
+        scale *= rng.uniform(1.05, 1.3)
+    ext = _project(box - centre, params, scale, focal)
+    lo, hi = ext.min(0), ext.max(0)
+    frame = np.array([params.width, params.height], np.float64)
+    free_lo, free_hi = -lo, frame - hi  # translation range that keeps the sole inside
+    if params.cutoff:
+        # Push the sole along its long axis so its toe or heel leaves the frame.
+        a = np.deg2rad(params.rotation_deg)
+        toe_dir = np.array([np.sin(a), -np.cos(a)]) * rng.choice([-1.0, 1.0])
+        t = (free_lo + free_hi) / 2 + toe_dir * (hi - lo) * rng.uniform(0.15, 0.3)
+    else:
+        t = np.where(free_hi > free_lo, rng.uniform(np.minimum(free_lo, free_hi), np.maximum(free_lo, free_hi)), (free_lo + free_hi) / 2)
+    dst = _project(corners - centre, params, scale, focal) + t
+    return cv2.getPerspectiveTransform(corners.astype(np.float32), dst.astype(np.float32))
+
+
+# ---------------------------------------------------------------- props
+def _draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
+    h, w = img.shape[:2]
+    thick = int(rng.integers(18, 30))
+    colour = np.array(rng.choice([[0.95, 0.95, 0.93], [0.1, 0.1, 0.1], [0.9, 0.8, 0.2]]), np.float32)
+    ink = 1.0 - colour.round()
+    vertical = rng.random() < 0.6
+    pos = int(rng.choice([rng.integers(2, 40), (w if vertical else h) - thick - int(rng.integers(2, 40))]))
+    length = h if vertical else w
+    strip = np.empty((length, thick, 3), np.float32)
+    strip[:] = colour
+    step = int(rng.integers(6, 12))
+    for k in range(0, length, step):
+        strip[k:k + 1, : thick // (2 if k % (5 * step) else 1)] = ink
+    if vertical:
+        img[:, pos:pos + thick] = strip[: h, : min(thick, w - pos)]
+    else:
+        img[pos:pos + thick, :] = strip.transpose(1, 0, 2)[: min(thick, h - pos), :w]
+
+
+def _draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
+    h, w = img.shape[:2]
+    cw, ch = int(rng.integers(80, 130)), int(rng.integers(60, 110))
+    x0, y0 = int(rng.choice([rng.integers(0, 20), w - cw - int(rng.integers(0, 20))])), int(rng.integers(0, max(1, h - ch)))
+    card = np.full((ch, cw, 3), int(rng.integers(215, 250)), np.uint8)
+    for row in range(12, ch - 5, 16):
+        text = "".join(rng.choice(list("0123456789ABCDEFID:/"), size=int(rng.integers(3, 8))))
+        cv2.putText(card, text, (6, row), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (25, 25, 65), 1, cv2.LINE_AA)
+    img[y0:y0 + ch, x0:x0 + cw] = card[: h - y0, : w - x0].astype(np.float32) / 255
+
+
+def _draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Fingers wrapped over one edge of the sole; returns the occlusion mask."""
+    ys, xs = np.nonzero(sole_mask)
+    occl = np.zeros(sole_mask.shape, np.uint8)
+    if len(ys) == 0:
+        return occl > 0
+    cy, cx = ys.mean(), xs.mean()
+    edge = cv2.morphologyEx(sole_mask.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    ey, ex = np.nonzero(edge)
+    k = int(rng.integers(len(ey)))
+    px, py = float(ex[k]), float(ey[k])
+    inward = np.array([cx - px, cy - py])
+    inward /= np.linalg.norm(inward) + 1e-6
+    along = np.array([-inward[1], inward[0]])
+    unit = min(sole_mask.shape) / 384  # props scale with the frame
+    finger_w = rng.uniform(7, 10) * unit
+    for i in range(int(rng.integers(2, 5))):
+        base = np.array([px, py]) + along * (i - 1.5) * finger_w * 2.1
+        tip = base + inward * rng.uniform(12, 28) * unit
+        tail = base - inward * rng.uniform(40, 90) * unit
+        cv2.line(occl, tuple(int(v) for v in tail), tuple(int(v) for v in tip), 255, max(2, int(finger_w * 2)))
+        cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(finger_w)), 255, -1)
+    skin = np.clip(np.array(rng.choice([[224, 172, 140], [198, 134, 100], [141, 85, 60], [240, 200, 170]]), np.float32) + rng.normal(0, 10, 3), 0, 255) / 255
+    soft = cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5)[..., None]
+    shade = 1 + 0.1 * _tex(rng, *occl.shape, 4)[..., None]
+    img[:] = img * (1 - soft) + skin * shade * soft
+    return occl > 0
+
+
+# ---------------------------------------------------------------- light and camera
+def _lighting(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xn, yn = xx / w - 0.5, yy / h - 0.5
+    a = rng.uniform(0, 2 * np.pi)
+    illum = 1 + rng.uniform(0, 0.45) * (np.cos(a) * xn + np.sin(a) * yn)  # window light
+    if rng.random() < 0.3:  # flash: hot centre, dark corners
+        fx, fy = rng.normal(0, 0.1, 2)
+        illum *= 0.75 + 0.55 * np.exp(-((xn - fx) ** 2 + (yn - fy) ** 2) / 0.08)
+    if rng.random() < 0.25:  # a hard shadow across the scene
+        b = rng.uniform(0, 2 * np.pi)
+        edge = np.cos(b) * xn + np.sin(b) * yn - rng.uniform(-0.3, 0.3)
+        illum *= 1 - rng.uniform(0.3, 0.6) * np.clip(edge * rng.uniform(20, 80), 0, 1)
+    cast = rng.normal(1.0, 0.06, 3)
+    if rng.random() < 0.25:
+        cast *= np.array(rng.choice([[1.18, 1.0, 0.72], [0.85, 1.0, 1.2], [0.92, 1.1, 0.9], [1.1, 0.9, 1.05]]))
+    return img * (illum[..., None] * params.exposure) * cast.astype(np.float32)
+
+
+def _camera(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
+    if params.focus_sigma > 0.05:
+        img = cv2.GaussianBlur(img, (0, 0), params.focus_sigma)
+    if params.motion_blur:
+        length = int(rng.integers(5, 16))
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2] = 1.0
+        rot = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), float(rng.uniform(0, 180)), 1.0)
+        kernel = cv2.warpAffine(kernel, rot, (length, length))
+        img = cv2.filter2D(img, -1, kernel / kernel.sum())
+    shot = np.sqrt(np.clip(img, 0, 1)) * rng.standard_normal(img.shape).astype(np.float32)
+    return img + (params.noise_sigma / 255) * shot + (params.noise_sigma / 510) * rng.standard_normal(img.shape).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Photo:
+    jpeg: bytes
+    image: np.ndarray    # (H, W, 3) uint8 RGB, decoded from `jpeg`
+    wear: np.ndarray     # (H, W) float32 wear fraction in the photo frame (0 off the sole)
+    mask: np.ndarray     # (H, W) bool visible sole
+    visible_fraction: float
+
+
+def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> Photo:
+    """Place the sole in a scene and take the photo."""
+    h, w = params.height, params.width
+    rgb, alpha, sole, wmap = look.rgb, look.alpha, look.sole.astype(np.float32), wear_fraction
+    if params.side == "right":  # a right sole seen from below mirrors the canonical left one
+        rgb, alpha, sole, wmap = rgb[:, ::-1], alpha[:, ::-1], sole[:, ::-1], wmap[:, ::-1]
+    ys, xs = np.nonzero(look.sole[:, ::-1] if params.side == "right" else look.sole)
+    box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    hom = homography(params, alpha.shape, box, rng)
+
+    def warp(a: np.ndarray, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
+        return cv2.warpPerspective(np.ascontiguousarray(a), hom, (w, h), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+    img = background(params.background, rng, h, w)
+    if params.ruler:
+        _draw_ruler(img, rng)
+    if params.label_card:
+        _draw_card(img, rng)
+    a = warp(alpha)
+    shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
+    shift = rng.integers(-8, 9, 2)
+    shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
+    img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
+    premult = warp(np.ascontiguousarray(rgb * alpha[..., None]))
+    img = img * (1 - a[..., None]) + premult
+    mask = warp(sole) > 0.5
+    wear_photo = warp(np.ascontiguousarray(wmap, dtype=np.float32)) * mask
+    if params.hand:
+        occluded = _draw_hand(img, mask, rng)
+        mask &= ~occluded
+        wear_photo[occluded] = 0
+    img = _camera(_lighting(img, params, rng), params, rng)
+    u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, params.jpeg_quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    jpeg = buf.tobytes()
+    decoded = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    # Share of the sole that is in the frame and not covered by a hand.
+    contours, _ = cv2.findContours(np.ascontiguousarray(sole, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    outline = max(contours, key=cv2.contourArea).astype(np.float32)
+    projected_area = cv2.contourArea(cv2.perspectiveTransform(outline, hom))
+    visible = float(min(1.0, mask.sum() / max(projected_area, 1.0)))
+    return Photo(jpeg, decoded, wear_photo.astype(np.float32), mask, visible)

@@ -1,0 +1,106 @@
+"""Validated view of `configs/generator.yaml`.
+
+Class ids in the gait table must be exactly the taxonomy's: a class the
+generator cannot draw, or a draw for a class the model does not know, is a
+configuration error caught at load time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from inference.config import ConfigError, load_yaml
+from inference.taxonomy import load_taxonomy
+
+Range = tuple[float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathPoint(_Strict):
+    u: Range
+    v: Range
+    load: Range
+    slip: Range
+
+
+class GaitDistribution(_Strict):
+    """One class: five centre-of-pressure control points from landing to toe-off."""
+
+    landing: PathPoint
+    heel_roll: PathPoint
+    midstance: PathPoint
+    ball: PathPoint
+    toe_off: PathPoint
+    arch_contact: Range
+
+    @property
+    def points(self) -> tuple[PathPoint, ...]:
+        return (self.landing, self.heel_roll, self.midstance, self.ball, self.toe_off)
+
+
+class MileageStage(_Strict):
+    p: float = Field(ge=0)
+    km: Range
+
+
+class Surface(_Strict):
+    p: float = Field(ge=0)
+    abrasion: float = Field(gt=0)
+    dirt: Range
+
+
+class Runner(_Strict):
+    mileage_km: dict[str, MileageStage]
+    body_mass_kg: Range
+    surfaces: dict[str, Surface]
+    mix_probability: float = Field(ge=0, le=1)
+    mix_weight: Range
+    abrasion_mm: float = Field(gt=0)
+
+
+class RotationMode(_Strict):
+    p: float = Field(ge=0)
+    jitter: float = 0.0
+
+
+class Photo(_Strict):
+    size: tuple[int, int]
+    right_shoe: float = Field(ge=0, le=1)
+    rotation: dict[str, RotationMode]
+    max_tilt_deg: float = Field(ge=0, le=45)
+    sole_fill: Range
+    cutoff: float = Field(ge=0, le=1)
+    ruler: float = Field(ge=0, le=1)
+    label_card: float = Field(ge=0, le=1)
+    hand: float = Field(ge=0, le=1)
+    motion_blur: float = Field(ge=0, le=1)
+    low_light: float = Field(ge=0, le=1)
+    jpeg_quality: tuple[int, int]
+
+
+class GeneratorSettings(_Strict):
+    gait: dict[str, GaitDistribution]
+    runner: Runner
+    photo: Photo
+
+    @model_validator(mode="after")
+    def _classes_match_taxonomy(self) -> "GeneratorSettings":
+        known = load_taxonomy().class_ids
+        if sorted(self.gait) != sorted(known):
+            raise ValueError(f"gait table classes {sorted(self.gait)} must equal the taxonomy's {sorted(known)}")
+        if set(self.photo.rotation) != {"toe_up", "toe_down", "sideways", "any"}:
+            raise ValueError("photo.rotation needs toe_up, toe_down, sideways and any")
+        return self
+
+
+@lru_cache(maxsize=None)
+def load_settings(name: str = "generator") -> GeneratorSettings:
+    try:
+        return GeneratorSettings.model_validate(load_yaml(name))
+    except ValidationError as exc:
+        raise ConfigError(f"generator config does not follow its schema:\n{exc}") from exc

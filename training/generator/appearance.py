@@ -64,7 +64,11 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, rng: np
     norm = np.sqrt(gx * gx + gy * gy + 1)
     ndotl = np.clip((-gx * light[0] - gy * light[1] + light[2]) / norm, 0, 1)
     cavity = np.clip((cv2.GaussianBlur(z, (0, 0), 3) - z) / max(D, 1e-3), 0, 1)
-    shade = (0.45 + 0.65 * ndotl) * (1 - 0.55 * cavity)
+    # The sole curves away from the camera towards its edges and toe (toe spring).
+    edge_dist = cv2.distanceTransform(outline.inside.astype(np.uint8), cv2.DIST_L2, 3)
+    curvature = 0.72 + 0.28 * np.clip(edge_dist / (0.06 * H), 0, 1)
+    curvature *= 1 - 0.15 * np.clip((0.12 - outline.v) / 0.12, 0, 1)
+    shade = (0.35 + 0.75 * ndotl) * (1 - 0.7 * cavity) * curvature
 
     # Albedo: rubber colours by material, abrasion tints, scuff streaks along the slip.
     names = list(RUBBER)

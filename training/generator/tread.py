@@ -74,7 +74,7 @@ def _waffle(x, y, rng, edge):
 
 
 def _hexagons(x, y, rng, edge):
-    s, fill = rng.uniform(4, 7), rng.uniform(0.72, 0.88)
+    s, fill = rng.uniform(4, 7), rng.uniform(0.55, 0.72)
     a, b = np.sqrt(3) * s, 3 * s
     best = None
     for ox, oy in ((0.0, 0.0), (a / 2, b / 2)):

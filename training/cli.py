@@ -64,6 +64,53 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from training.config import load_config
+    from training.data import DataError
+    from training.train import train
+
+    cfg = load_config(args.config, args.set, data_dir=args.data, out=args.out)
+    try:
+        best = train(cfg, resume=args.resume, progress=not args.quiet)
+    except DataError as exc:
+        print(f"solewear train: {exc}", file=sys.stderr)
+        return 2
+    if int(__import__("os").environ.get("RANK", "0")) == 0:
+        print(f"best checkpoint: {best}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from inference.decode import ImageError
+    from training.data import DataError
+    from training.evaluate import evaluate, summary_table
+
+    out_dir = args.out or Path(args.checkpoint).resolve().parent / f"eval-{Path(args.manifest).resolve().parent.name if Path(args.manifest).name == 'manifest.csv' else Path(args.manifest).name}"
+    try:
+        report = evaluate(Path(args.checkpoint), Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
+    except (DataError, ImageError, FileNotFoundError) as exc:
+        print(f"solewear evaluate: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "reliability"}))
+    else:
+        print(summary_table(report))
+        print(f"\nreport, confusion matrix and reliability diagram: {out_dir}")
+    return 0
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    import json
+
+    from training.checks import check, format_report
+
+    report = check(Path(args.dir), Path(args.against) if args.against else None)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 1 if report["problems"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="solewear", description="Read running-shoe sole wear from photos. A clue, not a diagnosis.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -82,6 +129,34 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--preview-per-class", type=_positive, default=5)
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
+
+    tr = sub.add_parser("train", help="train a model from a YAML config",
+                        description="Train the wear classifier. Works unchanged under torchrun for several processes or machines.")
+    tr.add_argument("--config", required=True, help="YAML run config, e.g. configs/default.yaml")
+    tr.add_argument("--data", default=None, metavar="DIR", help="train on this folder instead (manifest.csv or a folder per class)")
+    tr.add_argument("--out", default=None, metavar="DIR", help="run folder (default from the config)")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value, e.g. optim.epochs=4 (repeatable)")
+    tr.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
+    tr.add_argument("--quiet", action="store_true")
+    tr.set_defaults(func=_cmd_train)
+
+    ev = sub.add_parser("evaluate", help="evaluate a checkpoint on a labelled set",
+                        description="Accuracy, macro-F1, per-class metrics, confusion matrix, zone MAE, side/orientation accuracy, calibration, bootstrap intervals.")
+    ev.add_argument("--checkpoint", required=True)
+    ev.add_argument("--manifest", required=True, help="manifest.csv, or a data-set folder")
+    ev.add_argument("--out", type=Path, default=None, help="where to write report.json and the plots")
+    ev.add_argument("--given-side", action="store_true", help="use the labelled side instead of detecting it")
+    ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    ev.add_argument("--quiet", action="store_true")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    data = sub.add_parser("data", help="data-set tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    chk = data_sub.add_parser("check", help="report problems in a data set")
+    chk.add_argument("dir")
+    chk.add_argument("--against", default=None, metavar="DIR", help="another split: report shoe_ids found in both")
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(func=_cmd_data_check)
     return parser
 
 

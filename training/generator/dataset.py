@@ -41,7 +41,8 @@ class GenerateOptions:
     workers: int = 1
 
 
-def _seed(*parts: int) -> int:
+def derive_seed(*parts: int) -> int:
+    """A 32-bit seed that depends on every part (base seed, index, stream)."""
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1, np.uint32)[0])
 
 
@@ -58,8 +59,8 @@ def sample_specs(opts: GenerateOptions) -> list[SampleSpec]:
             label = classes[shoe % len(classes)]
         else:
             w = np.asarray(opts.class_weights, np.float64)
-            label = classes[int(np.random.default_rng(_seed(opts.seed, shoe, 2)).choice(len(classes), p=w / w.sum()))]
-        specs.append(SampleSpec(label, _seed(opts.seed, shoe, 0), _seed(opts.seed, i, 1), opts.size))
+            label = classes[int(np.random.default_rng(derive_seed(opts.seed, shoe, 2)).choice(len(classes), p=w / w.sum()))]
+        specs.append(SampleSpec(label, derive_seed(opts.seed, shoe, 0), derive_seed(opts.seed, i, 1), opts.size))
     return specs
 
 

@@ -64,6 +64,7 @@ class Sample:
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
             tread_depth_mm=round(self.tread.depth_mm, 2),
         )
+        row.update(zip(("box_x0", "box_y0", "box_x1", "box_y1"), self.photo.box))
         row.update(self.gait.as_row())
         return row
 

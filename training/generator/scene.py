@@ -170,15 +170,16 @@ def homography(params: PhotoParams, canon_hw: tuple[int, int], sole_box: tuple[f
 # ---------------------------------------------------------------- props
 def _draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
-    thick = int(rng.integers(18, 30))
+    unit = min(h, w) / 384
+    thick = max(4, int(rng.integers(18, 30) * unit))
     colour = np.array(rng.choice([[0.95, 0.95, 0.93], [0.1, 0.1, 0.1], [0.9, 0.8, 0.2]]), np.float32)
     ink = 1.0 - colour.round()
     vertical = rng.random() < 0.6
-    pos = int(rng.choice([rng.integers(2, 40), (w if vertical else h) - thick - int(rng.integers(2, 40))]))
+    pos = max(0, int(rng.choice([rng.integers(2, 40) * unit, (w if vertical else h) - thick - rng.integers(2, 40) * unit])))
     length = h if vertical else w
     strip = np.empty((length, thick, 3), np.float32)
     strip[:] = colour
-    step = int(rng.integers(6, 12))
+    step = max(2, int(rng.integers(6, 12) * unit))
     for k in range(0, length, step):
         strip[k:k + 1, : thick // (2 if k % (5 * step) else 1)] = ink
     if vertical:
@@ -189,8 +190,10 @@ def _draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
 
 def _draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
-    cw, ch = int(rng.integers(80, 130)), int(rng.integers(60, 110))
-    x0, y0 = int(rng.choice([rng.integers(0, 20), w - cw - int(rng.integers(0, 20))])), int(rng.integers(0, max(1, h - ch)))
+    unit = min(h, w) / 384  # props scale with the frame
+    cw, ch = max(8, int(rng.integers(80, 130) * unit)), max(8, int(rng.integers(60, 110) * unit))
+    x0 = max(0, int(rng.choice([rng.integers(0, 20) * unit, w - cw - rng.integers(0, 20) * unit])))
+    y0 = int(rng.integers(0, max(1, h - ch)))
     card = np.full((ch, cw, 3), int(rng.integers(215, 250)), np.uint8)
     for row in range(12, ch - 5, 16):
         text = "".join(rng.choice(list("0123456789ABCDEFID:/"), size=int(rng.integers(3, 8))))
@@ -268,6 +271,7 @@ class Photo:
     wear: np.ndarray     # (H, W) float32 wear fraction in the photo frame (0 off the sole)
     mask: np.ndarray     # (H, W) bool visible sole
     visible_fraction: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the visible sole (pixels)
 
 
 def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> Photo:
@@ -313,4 +317,6 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     outline = max(contours, key=cv2.contourArea).astype(np.float32)
     projected_area = cv2.contourArea(cv2.perspectiveTransform(outline, hom))
     visible = float(min(1.0, mask.sum() / max(projected_area, 1.0)))
-    return Photo(jpeg, decoded, wear_photo.astype(np.float32), mask, visible)
+    ys, xs = np.nonzero(mask)
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
+    return Photo(jpeg, decoded, wear_photo.astype(np.float32), mask, visible, box)

@@ -1,0 +1,55 @@
+"""Checkpoints: safetensors weights plus a JSON file of metadata with the same stem.
+
+The metadata carries everything needed to use the weights correctly -
+architecture, classes, zones, preprocessing, temperature - so training,
+inference and export never rely on code defaults. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from inference.model import SoleNet, build_model
+
+FORMAT = "solewear-checkpoint/1"
+
+
+def paths(path: str | Path) -> tuple[Path, Path]:
+    """(weights, metadata) for a checkpoint given by either file or their common stem."""
+    p = Path(path)
+    stem = p.with_suffix("") if p.suffix in {".safetensors", ".json"} else p
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def save_checkpoint(path: str | Path, model: SoleNet, meta: dict) -> Path:
+    weights, meta_path = paths(path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(weights), metadata={"format": FORMAT})
+    meta = dict(meta, format=FORMAT, model=model.spec.to_meta())
+    meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    return weights
+
+
+def read_meta(path: str | Path) -> dict:
+    _, meta_path = paths(path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"checkpoint metadata not found: {meta_path}") from exc
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{meta_path} is not a solewear checkpoint (format {meta.get('format')!r})")
+    return meta
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tuple[SoleNet, dict]:
+    """Rebuild the model from metadata and load its weights (eval mode)."""
+    weights, _ = paths(path)
+    meta = read_meta(path)
+    model = build_model(meta["model"])
+    model.load_state_dict(load_file(str(weights), device=str(device)))
+    return model.to(device).eval(), meta

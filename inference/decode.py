@@ -1,0 +1,88 @@
+"""Decoding images from strangers safely (DESIGN.md section 6).
+
+Any bytes, any size: a pixel-count cap against decompression bombs, EXIF
+orientation applied, the first frame of an animation, every mode (CMYK,
+16-bit, palette, alpha, grayscale) turned into 8-bit RGB, HEIC/HEIF accepted.
+Large JPEGs are decoded at reduced size (Pillow's draft mode), so a
+12-megapixel phone photo never costs a full-size decode.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF from iPhones
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - declared dependency, guarded for partial installs
+    pass
+
+#: Refuse anything larger than this many pixels before decoding it.
+MAX_PIXELS = 80_000_000
+#: Longest side we ever need; draft mode decodes JPEGs at the nearest power-of-two reduction above it.
+WORK_SIDE = 1024
+
+
+class ImageError(ValueError):
+    """An input that cannot be used, with a message a runner understands."""
+
+
+def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.Image:
+    """Decode `source` into an 8-bit RGB image whose longest side is at most `max_side`."""
+    data = source if isinstance(source, bytes) else None
+    try:
+        fh = io.BytesIO(data) if data is not None else open(source, "rb")
+    except OSError as exc:
+        raise ImageError(f"the file could not be opened ({exc.strerror or exc})") from exc
+    with fh:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(fh)
+                if img.width * img.height > MAX_PIXELS:
+                    raise ImageError(f"the picture is too large ({img.width}x{img.height} pixels); please send a photo under {MAX_PIXELS // 1_000_000} megapixels")
+                if img.format == "JPEG":
+                    img.draft("RGB", (max_side, max_side))
+                img.seek(0)  # first frame of an animation
+                img.load()
+        except ImageError:
+            raise
+        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageError("this file is not a picture solewear can read (try a JPEG, PNG, HEIC or WebP photo)") from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageError("the picture is damaged or incomplete and could not be read") from exc
+    img = ImageOps.exif_transpose(img) or img
+    img = _to_rgb(img)
+    if max(img.size) > max_side:
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return img
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """Any mode to 8-bit RGB; transparency is composited onto white, as a viewer shows it."""
+    if img.mode in {"I;16", "I;16B", "I;16L", "I"}:
+        arr = np.asarray(img, dtype=np.float64)
+        top = arr.max() if arr.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(arr / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    elif img.mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        span = max(arr.max() - arr.min(), 1e-9)
+        img = Image.fromarray(((arr - arr.min()) / span * 255).astype(np.uint8), "L")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in {"RGBA", "LA", "PA"}:
+        background = Image.new("RGB", img.size, (255, 255, 255))
+        background.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
+        return background
+    return img.convert("RGB")
+
+
+def load_rgb(source: str | Path | bytes, max_side: int = WORK_SIDE) -> np.ndarray:
+    """`open_image` as an (H, W, 3) uint8 array."""
+    return np.asarray(open_image(source, max_side))

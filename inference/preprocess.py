@@ -1,0 +1,91 @@
+"""The one preprocessing: crop, pose, resize, normalise.
+
+Training, evaluation, inference and export all call this module, so a model is
+trained on exactly the tensors the Predictor will feed it.
+
+Pose: `orientation` k is the number of 90-degree clockwise turns of the toe
+from "up" (taxonomy `orientations`); `side` is left or right. Turning a photo
+into the canonical frame rotates it back by k quarter turns and mirrors a
+right shoe into a left one. `apply_pose` is the exact inverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+def square_box(box: Box | None, image_hw: tuple[int, int], margin: float) -> Box:
+    """The square around `box` (or the whole image) with a relative margin."""
+    h, w = image_hw
+    x0, y0, x1, y1 = box if box is not None else (0.0, 0.0, float(w), float(h))
+    side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+
+
+def crop_square(image: np.ndarray, box: Box, out_side: int) -> np.ndarray:
+    """Crop a square box (may reach outside the image: padded grey) and resize it."""
+    x0, y0, x1, y1 = box
+    sx = sy = out_side / max(x1 - x0, 1e-6)
+    src = image
+    if sx < 0.5:  # pre-shrink with area filtering so the linear warp below does not alias
+        f = max(1, int(1 / sx / 1.5))
+        src = cv2.resize(image, (max(1, image.shape[1] // f), max(1, image.shape[0] // f)), interpolation=cv2.INTER_AREA)
+        fx, fy = src.shape[1] / image.shape[1], src.shape[0] / image.shape[0]
+        x0, y0, sx, sy = x0 * fx, y0 * fy, sx / fx, sy / fy
+    # One affine warp does crop, pad and resize together.
+    m = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], np.float32)
+    return cv2.warpAffine(src, m, (out_side, out_side), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+
+
+def canonicalise(image: np.ndarray, orientation: int, side: str) -> np.ndarray:
+    """Photo pose -> canonical frame (left shoe, toe up)."""
+    out = np.rot90(image, k=orientation % 4)  # rot90 turns counter-clockwise: undoes k clockwise turns
+    if side == "right":
+        out = out[:, ::-1]
+    return np.ascontiguousarray(out)
+
+
+def apply_pose(canonical: np.ndarray, orientation: int, side: str) -> np.ndarray:
+    """Canonical frame -> a photo pose (the inverse of `canonicalise`)."""
+    out = canonical[:, ::-1] if side == "right" else canonical
+    return np.ascontiguousarray(np.rot90(out, k=-(orientation % 4)))
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """Crop geometry and normalisation; its fields travel in the checkpoint metadata."""
+
+    input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    margin: float = 0.08
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "Preprocessor":
+        p = meta["preprocess"]
+        return cls(int(p["input_size"]), tuple(p["mean"]), tuple(p["std"]), float(p["margin"]))
+
+    def to_meta(self) -> dict:
+        return {"input_size": self.input_size, "mean": list(self.mean), "std": list(self.std), "margin": self.margin}
+
+    def crop(self, image: np.ndarray, box: Box | None) -> np.ndarray:
+        """The square crop around the sole, at model resolution, in the photo's own pose."""
+        return crop_square(image, square_box(box, image.shape[:2], self.margin), self.input_size)
+
+    def canonical_crop(self, image: np.ndarray, box: Box | None, orientation: int, side: str) -> np.ndarray:
+        return canonicalise(self.crop(image, box), orientation, side)
+
+    def to_tensor(self, crop: np.ndarray) -> torch.Tensor:
+        """uint8 HWC RGB -> normalised float CHW."""
+        x = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1).float().div_(255)
+        mean = torch.tensor(self.mean).view(3, 1, 1)
+        std = torch.tensor(self.std).view(3, 1, 1)
+        return (x - mean) / std

@@ -1,0 +1,131 @@
+"""Training pipeline: the smoke run, checkpoints, resume, evaluation, real-style folders.
+
+One tiny training run (configs/smoke.yaml, on-the-fly synthetic soles) is
+shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.checkpoint import load_checkpoint, read_meta
+from inference.taxonomy import load_taxonomy
+from training.generator.dataset import GenerateOptions, generate_dataset
+
+TAX = load_taxonomy()
+
+
+def solewear(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "training.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("smoke")
+    result = solewear("train", "--config", "configs/smoke.yaml", "--out", str(out), "--quiet", cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def test_set(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("testset")
+    generate_dataset(folder, GenerateOptions(n=25, seed=4242, size=(128, 192)), progress=False)
+    return folder
+
+
+def _metrics(run: Path) -> list[dict]:
+    return list(csv.DictReader(open(run / "metrics.csv")))
+
+
+def test_smoke_training_loss_falls(smoke_run):
+    rows = _metrics(smoke_run)
+    assert len(rows) == 3
+    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    for name in ("config.yaml", "best.safetensors", "best.json", "last.safetensors", "last.json", "run_summary.json"):
+        assert (smoke_run / name).is_file(), name
+    assert any((smoke_run / "tensorboard").iterdir())
+
+
+def test_checkpoint_carries_its_metadata(smoke_run):
+    meta = read_meta(smoke_run / "best")
+    assert meta["classes"] == TAX.class_ids and meta["zones"] == TAX.zone_ids
+    assert meta["preprocess"]["input_size"] == 64
+    assert meta["temperature"] > 0 and "val_ece_after" in meta["calibration"]
+    assert meta["versions"]["torch"] and meta["data_fingerprint"]
+    assert meta["config"]["model"]["arch"] == "mobilenet_v3_small"
+    model, _ = load_checkpoint(smoke_run / "best.safetensors")
+    assert model.heads["wear_class"].out_features == len(TAX.classes)
+
+
+def test_resume_continues_from_last(smoke_run, tmp_path):
+    run = tmp_path / "resumed"
+    shutil.copytree(smoke_run, run)
+    result = solewear("train", "--config", str(run / "config.yaml"), "--out", str(run), "--resume",
+                      "--set", "optim.epochs=4", "--quiet", cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    epochs = [int(r["epoch"]) for r in _metrics(run)]
+    assert epochs == [1, 2, 3, 4]
+
+
+def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
+    result = solewear("evaluate", "--checkpoint", str(smoke_run / "best.safetensors"),
+                      "--manifest", str(test_set / "manifest.csv"), "--out", str(tmp_path / "eval"), "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    cm = np.array(report["confusion_matrix"])
+    assert cm.sum() == report["n_images"] == 25
+    assert report["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
+    assert set(report["per_class"]) == set(TAX.class_ids)
+    assert report["ci95"]["macro_f1"][0] <= report["macro_f1"] <= report["ci95"]["macro_f1"][1]
+    for key in ("zone_mae", "side_accuracy", "orientation_accuracy", "ece_before_temperature", "ece_after_temperature"):
+        assert 0.0 <= report[key] <= 1.0, key
+    for name in ("report.json", "confusion_matrix.png", "reliability.png"):
+        assert (tmp_path / "eval" / name).stat().st_size > 0
+
+
+def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tmp_path):
+    """Photos in a folder per class, side from a sub-folder, nothing else known."""
+    folder = tmp_path / "my_photos"
+    for row in csv.DictReader(open(test_set / "manifest.csv")):
+        dest = folder / row["label"] / row["side"] / Path(row["path"]).name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(test_set / row["path"], dest)
+    run = tmp_path / "run"
+    result = solewear("train", "--config", "configs/smoke.yaml", "--data", str(folder), "--out", str(run),
+                      "--set", "optim.epochs=1", "--set", "data.val_fraction=0.3", "--quiet", cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (run / "best.safetensors").is_file()
+    ev = solewear("evaluate", "--checkpoint", str(run / "best.safetensors"), "--manifest", str(folder), "--json")
+    assert ev.returncode == 0, ev.stderr[-3000:]
+    report = json.loads(ev.stdout)
+    assert report["n_images"] == 25 and report["zone_mae"] is None and report["side_accuracy"] is not None
+
+
+def test_two_cpu_processes_end_with_identical_weights(tmp_path):
+    torchrun = Path(sys.executable).parent / "torchrun"
+    out = tmp_path / "ddp"
+    result = subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", "--master_port", "29517", "-m", "training.cli", "train",
+         "--config", "configs/smoke.yaml", "--out", str(out), "--set", "optim.epochs=1", "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((out / "run_summary.json").read_text())
+    assert summary["world_size"] == 2
+    checksums = summary["rank_weight_checksums"]
+    assert len(checksums) == 2 and checksums[0] == checksums[1]
+
+
+def test_train_reports_missing_data_clearly(tmp_path):
+    result = solewear("train", "--config", "configs/smoke.yaml", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), "--quiet",
+                      cwd=Path(__file__).parents[1])
+    assert result.returncode == 2
+    assert "not found" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,152 @@
+"""Pieces of the training pipeline: config overrides, preprocessing parity, relabelling, sampling, data checks, weights."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from inference.config import ConfigError
+from inference.decode import load_rgb
+from inference.model import BACKBONES
+from inference.preprocess import Preprocessor, canonicalise
+from inference.taxonomy import load_taxonomy
+from training.augment import Targets, pose_view
+from training.checks import check
+from training.config import load_config
+from training.data import epoch_indices, read_manifest, sampling_weights
+from training.generator.dataset import GenerateOptions, generate_dataset
+from training.views import SoleViews
+
+TAX = load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    generate_dataset(folder, GenerateOptions(n=10, seed=77, size=(128, 192)), progress=False)
+    return folder
+
+
+def test_overrides_are_typed_and_validated():
+    cfg = load_config("configs/smoke.yaml", ["optim.epochs=7", "model.pretrained=true", "augment.pose_p=0.25"])
+    assert cfg.optim.epochs == 7 and cfg.model.pretrained is True and cfg.augment.pose_p == 0.25
+    with pytest.raises(ConfigError, match="optim"):
+        load_config("configs/smoke.yaml", ["optim.epocs=7"])
+    with pytest.raises(ConfigError):
+        load_config("configs/smoke.yaml", ["model.arch=vgg16"])
+
+
+def test_default_config_is_valid():
+    cfg = load_config("configs/default.yaml")
+    assert cfg.model.arch == "efficientnet_lite0" and cfg.model.pretrained
+
+
+def test_training_and_inference_see_identical_tensors(small_set):
+    records = read_manifest(small_set)
+    backbone = BACKBONES["efficientnet_lite0"]
+    pre = Preprocessor(96, backbone.mean, backbone.std, 0.08)
+    views = SoleViews(records, pre, augment=None)
+    for i in (0, 3, 7):
+        item = views[i]
+        r = records[i]
+        # What the Predictor does: decode, crop around the sole, canonicalise, normalise.
+        image = load_rgb(r.path)
+        expected = pre.to_tensor(canonicalise(pre.crop(image, r.box), r.orientation, r.side))
+        assert torch.equal(item["image"], expected)
+        assert torch.equal(item["pose_image"], pre.to_tensor(pre.crop(image, r.box)))
+
+
+def test_canonicalise_undoes_the_photo_pose(small_set):
+    """A generated right shoe at any quarter turn comes out as the same canonical left sole."""
+    img = np.arange(40 * 40 * 3, dtype=np.uint8).reshape(40, 40, 3)
+    from inference.preprocess import apply_pose
+
+    for k in range(4):
+        for side in TAX.sides:
+            assert np.array_equal(canonicalise(apply_pose(img, k, side), k, side), img)
+
+
+def test_mirror_swaps_side_and_mirrors_zones_rotation_moves_orientation():
+    canonical = np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    zones = np.arange(len(TAX.zones) + 1, dtype=np.float32) / 10
+    t = Targets(label=2, side=TAX.sides.index("left"), orientation=0, zones=zones)
+    image, mirrored = pose_view(canonical, t, turns=0, mirror=True)
+    assert TAX.sides[mirrored.side] == "right" and mirrored.label == 2
+    z = dict(zip(TAX.zone_ids, mirrored.zones))
+    assert z["forefoot_medial"] == pytest.approx(zones[TAX.zone_ids.index("forefoot_lateral")])
+    assert z["heel_lateral"] == pytest.approx(zones[TAX.zone_ids.index("heel_medial")])
+    assert z["toe"] == pytest.approx(zones[TAX.zone_ids.index("toe")]) and mirrored.zones[-1] == zones[-1]
+    assert np.array_equal(image, canonical[:, ::-1])
+    turned_img, turned = pose_view(canonical, t, turns=1, mirror=False)
+    assert TAX.orientations[turned.orientation] == "toe_right" and TAX.sides[turned.side] == "left"
+    assert np.array_equal(turned.zones, zones)
+    # The relabelled view canonicalises back to the original crop.
+    assert np.array_equal(canonicalise(turned_img, turned.orientation, TAX.sides[turned.side]), canonical)
+    assert np.array_equal(canonicalise(image, mirrored.orientation, TAX.sides[mirrored.side]), canonical)
+
+
+def test_class_balanced_sampling_and_rank_shards(small_set):
+    records = read_manifest(small_set)[:7]  # unbalanced: two classes have 2 photos, three have 1
+    w = sampling_weights(records, [1.0], class_balanced=True)
+    by_label = {lab: w[[i for i, r in enumerate(records) if r.label == lab]].sum() for lab in range(5)}
+    assert all(v == pytest.approx(0.2) for v in by_label.values())
+    draws = epoch_indices(np.tile(w, 400) / 400, seed=0, epoch=0)
+    counts = np.bincount([records[i % 7].label for i in draws], minlength=5) / len(draws)
+    assert np.allclose(counts, 0.2, atol=0.03)
+    a, b = epoch_indices(w, 3, 1, rank=0, world=2), epoch_indices(w, 3, 1, rank=1, world=2)
+    assert len(a) == len(b) == 4
+    assert epoch_indices(w, 3, 1, rank=0, world=2) == a  # same on every call: ranks agree without talking
+    assert epoch_indices(w, 3, 2, rank=0, world=2) != a   # a new draw each epoch
+
+
+def test_data_check_finds_duplicates_leaks_and_broken_files(small_set, tmp_path):
+    folder = tmp_path / "set"
+    shutil.copytree(small_set, folder)
+    rows = list(csv.DictReader(open(folder / "manifest.csv")))
+    shutil.copy(folder / rows[0]["path"], folder / "images" / "copy.jpg")
+    (folder / "images" / "broken.jpg").write_bytes(b"not a jpeg at all")
+    extra = [dict(rows[0], path="images/copy.jpg", shoe_id="other"), dict(rows[1], path="images/broken.jpg", shoe_id="x")]
+    rows = rows + extra
+    for i, r in enumerate(rows):
+        r["split"] = "val" if i == 1 else "train"
+    rows[2]["shoe_id"] = rows[1]["shoe_id"]  # one shoe in two splits
+    with open(folder / "manifest.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    report = check(folder)
+    assert len(report["unreadable"]) == 1 and "broken.jpg" in report["unreadable"][0]
+    assert any("copy.jpg" in " ".join(group) for group in report["exact_duplicates"])
+    assert report["shoe_id_in_two_splits"] == [rows[1]["shoe_id"]]
+    assert report["class_counts"][rows[0]["label"]] >= 2
+    clean = check(small_set)
+    assert clean["problems"] == []
+
+
+def test_lite0_imagenet_weights_land_and_rank_real_photos():
+    import timm
+    from sklearn.datasets import load_sample_image
+
+    from inference.model import load_lite0_imagenet
+
+    net = timm.create_model("tf_efficientnet_lite0", pretrained=False)  # with the 1000-class head
+    assert load_lite0_imagenet(net) == len(net.state_dict()) == 296
+    net.eval()
+    b = BACKBONES["efficientnet_lite0"]
+    pre = Preprocessor(224, b.mean, b.std, margin=0.0)
+
+    def top5(name):
+        img = load_sample_image(name)
+        h, w = img.shape[:2]
+        s = min(h, w)  # ImageNet-style centre crop
+        box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
+        x = pre.to_tensor(pre.crop(img, box))[None]
+        with torch.no_grad():
+            return net(x).softmax(1).topk(5).indices[0].tolist()
+    assert 985 in top5("flower.jpg")  # daisy
+    buildings = {442, 483, 497, 663, 698, 832}  # bell cote, castle, church, monastery, palace, stupa
+    assert buildings & set(top5("china.jpg"))

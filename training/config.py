@@ -1,0 +1,125 @@
+"""Run configuration: YAML defaults, command-line overrides, a validated result.
+
+In the manner of timm's train.py: a YAML file gives the defaults, `--set
+key.sub=value` overrides any of them (values parsed as YAML), and the resolved
+config is saved beside the run so a result can always be traced to its recipe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from inference.config import ConfigError, load_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelCfg(_Strict):
+    arch: Literal["efficientnet_lite0", "mobilenet_v3_small", "resnet18"] = "efficientnet_lite0"
+    pretrained: bool = True
+    dropout: float = Field(0.2, ge=0, lt=1)
+    freeze_stages: int = Field(0, ge=0, le=6)
+
+
+class PreprocessCfg(_Strict):
+    input_size: int = Field(160, ge=32, le=512)
+    margin: float = Field(0.08, ge=0, le=0.5)
+
+
+class SourceCfg(_Strict):
+    """One data source. `synthetic` renders on the fly: fresh soles every epoch, seeded."""
+
+    kind: Literal["auto", "manifest", "folder", "synthetic"] = "auto"
+    path: str | None = None
+    weight: float = Field(1.0, gt=0)
+    n: int = Field(1000, ge=1)                 # synthetic: samples per epoch
+    size: tuple[int, int] = (384, 576)         # synthetic: photo size
+    seed: int = 0                              # synthetic: base seed
+
+
+class DataCfg(_Strict):
+    sources: list[SourceCfg]
+    val: SourceCfg | None = None
+    val_fraction: float = Field(0.15, gt=0, lt=1)
+    default_orientation: str = "toe_up"
+    workers: int = Field(2, ge=0)
+
+
+class AugmentCfg(_Strict):
+    pose_p: float = Field(0.5, ge=0, le=1)
+    box_jitter: float = Field(0.06, ge=0, le=0.5)
+    photometric: bool = True
+
+
+class LossCfg(_Strict):
+    wear_class: float = Field(1.0, ge=0)
+    zones: float = Field(4.0, ge=0)
+    side: float = Field(0.5, ge=0)
+    orientation: float = Field(0.5, ge=0)
+    label_smoothing: float = Field(0.05, ge=0, lt=1)
+
+
+class OptimCfg(_Strict):
+    batch_size: int = Field(32, ge=1)
+    epochs: int = Field(8, ge=1)
+    lr: float = Field(2e-3, gt=0)
+    weight_decay: float = Field(0.02, ge=0)
+    warmup_epochs: float = Field(0.5, ge=0)
+    grad_clip: float = Field(2.0, ge=0)
+    class_balanced: bool = True
+    ema: bool = False
+    ema_decay: float = Field(0.998, gt=0, lt=1)
+    early_stop_patience: int = Field(3, ge=1)
+    amp: bool = True
+
+
+class TrainConfig(_Strict):
+    seed: int = 0
+    out: str = "runs/default"
+    model: ModelCfg = ModelCfg()
+    preprocess: PreprocessCfg = PreprocessCfg()
+    data: DataCfg
+    augment: AugmentCfg = AugmentCfg()
+    loss: LossCfg = LossCfg()
+    optim: OptimCfg = OptimCfg()
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """`a.b.c=value` pairs into a nested dict; values are parsed as YAML (`4`, `true`, `[1, 2]`)."""
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} must look like key.sub=value")
+        node = raw
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {item!r}: {part!r} is not a section")
+        node[parts[-1]] = yaml.safe_load(value)
+    return raw
+
+
+def load_config(path: str, overrides: list[str] | None = None, data_dir: str | None = None, out: str | None = None) -> TrainConfig:
+    """Read, override and validate a run config. `--data DIR` replaces the sources with DIR."""
+    raw = load_yaml(path)
+    apply_overrides(raw, list(overrides or []))
+    if data_dir is not None:
+        raw.setdefault("data", {})["sources"] = [{"kind": "auto", "path": data_dir}]
+        raw["data"]["val"] = None
+    if out is not None:
+        raw["out"] = out
+    try:
+        return TrainConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: the run config does not follow its schema:\n{exc}") from exc
+
+
+def save_config(cfg: TrainConfig, path: Path) -> None:
+    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False), encoding="utf-8")

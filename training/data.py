@@ -1,0 +1,190 @@
+"""Data sources as records: generated sets, real photos (manifest or folder per class), on-the-fly synthetic.
+
+A `Record` is one photo and what is known about it. Unknown targets (zones of
+a real photo, say) are None and their losses are masked, so real photos with
+nothing but a class label still train the classifier.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupShuffleSplit
+
+from inference.preprocess import Box
+from inference.taxonomy import Taxonomy, load_taxonomy
+from training.config import DataCfg, SourceCfg
+from training.generator.sample import SampleSpec
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
+BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
+
+
+class DataError(ValueError):
+    """A data set that cannot be used as it is, with what to fix."""
+
+
+@dataclass(frozen=True)
+class Record:
+    label: int                         # class index (taxonomy order)
+    path: Path | None = None           # photo on disk...
+    spec: SampleSpec | None = None     # ...or a synthetic sample rendered on the fly
+    side: str | None = None            # left | right (None: unknown)
+    orientation: int = 0               # quarter turns of the toe, clockwise from up
+    zones: tuple[float, ...] | None = None  # zone scores + severity, when known
+    shoe_id: str = ""
+    box: Box | None = None             # the sole's box in the photo, when known
+    mask_path: Path | None = None      # a sole mask to take the box from
+    source: int = 0                    # which configured source it came from
+
+
+def _float(row: dict, key: str) -> float | None:
+    value = row.get(key, "")
+    try:
+        return float(value) if value not in ("", None) else None
+    except ValueError:
+        return None
+
+
+def _orientation(row: dict, taxonomy: Taxonomy, default: int) -> int:
+    if row.get("orientation") in taxonomy.orientations:
+        return taxonomy.orientations.index(row["orientation"])
+    rotation = _float(row, "rotation_deg")
+    return int(round(rotation / 90)) % 4 if rotation is not None else default
+
+
+def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
+    """A folder with manifest.csv (DESIGN.md section 4)."""
+    taxonomy = load_taxonomy()
+    manifest = folder / "manifest.csv"
+    with open(manifest, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"path", "label", "side"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataError(f"{manifest} lacks the column(s) {sorted(missing)}; it needs at least path,label,side")
+        rows = list(reader)
+    records = []
+    for n, row in enumerate(rows, start=2):
+        if row["label"] not in taxonomy.class_ids:
+            raise DataError(f"{manifest}:{n}: unknown label {row['label']!r}; known: {taxonomy.class_ids}")
+        zone_values = [_float(row, z) for z in (*taxonomy.zone_ids, "severity")]
+        box = tuple(_float(row, c) for c in BOX_COLUMNS)
+        records.append(Record(
+            label=taxonomy.class_ids.index(row["label"]),
+            path=folder / row["path"],
+            side=row["side"] if row["side"] in taxonomy.sides else None,
+            orientation=_orientation(row, taxonomy, default_orientation),
+            zones=tuple(zone_values) if all(v is not None for v in zone_values) else None,
+            shoe_id=row.get("shoe_id") or row["path"],
+            box=box if all(v is not None for v in box) else None,
+            mask_path=folder / row["mask_path"] if row.get("mask_path") else None,
+            source=source,
+        ))
+    return records
+
+
+def read_folder(folder: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
+    """ImageFolder layout: CLASS/[left|right/]IMAGE. Folder names are class ids."""
+    taxonomy = load_taxonomy()
+    class_dirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    unknown = [p.name for p in class_dirs if p.name not in taxonomy.class_ids]
+    if unknown:
+        raise DataError(f"{folder}: folder names must be class ids {taxonomy.class_ids}; unknown: {unknown}")
+    records = []
+    for class_dir in class_dirs:
+        for path in sorted(class_dir.rglob("*")):
+            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+                continue
+            side = path.parent.name if path.parent.name in taxonomy.sides else None
+            records.append(Record(label=taxonomy.class_ids.index(class_dir.name), path=path, side=side,
+                                  orientation=default_orientation, shoe_id=str(path.relative_to(folder)), source=source))
+    if not records:
+        raise DataError(f"{folder}: no images found in class folders")
+    return records
+
+
+def synthetic_records(cfg: SourceCfg, source: int = 0) -> list[Record]:
+    """Placeholders for on-the-fly samples; the dataset re-seeds them every epoch."""
+    from training.generator.dataset import derive_seed
+
+    classes = load_taxonomy().class_ids
+    return [Record(label=i % len(classes),
+                   spec=SampleSpec(classes[i % len(classes)], derive_seed(cfg.seed, i, 0), derive_seed(cfg.seed, i, 1), size=tuple(cfg.size)),
+                   shoe_id=f"synthetic-{cfg.seed}-{i}", source=source) for i in range(cfg.n)]
+
+
+def read_source(cfg: SourceCfg, default_orientation: int = 0, source: int = 0) -> list[Record]:
+    if cfg.kind == "synthetic":
+        return synthetic_records(cfg, source)
+    if cfg.path is None:
+        raise DataError(f"a {cfg.kind} source needs a path")
+    folder = Path(cfg.path)
+    if not folder.is_dir():
+        raise DataError(f"data folder not found: {folder} (generate one with `solewear generate {folder} --n 2000`)")
+    kind = cfg.kind
+    if kind == "auto":
+        kind = "manifest" if (folder / "manifest.csv").is_file() else "folder"
+    reader = read_manifest if kind == "manifest" else read_folder
+    return reader(folder, default_orientation, source)
+
+
+def usable_for_training(records: list[Record]) -> tuple[list[Record], int]:
+    """Records whose side is known (needed to put them in the canonical frame)."""
+    kept = [r for r in records if r.side is not None or r.spec is not None]
+    return kept, len(records) - len(kept)
+
+
+def grouped_split(records: list[Record], val_fraction: float, seed: int) -> tuple[list[Record], list[Record]]:
+    """Train/val split grouped by shoe_id, so no shoe is on both sides; seeded."""
+    groups = [r.shoe_id for r in records]
+    if len(set(groups)) < 2:
+        raise DataError("need photos of at least two different shoes to split off a validation set")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=val_fraction, random_state=seed)
+    train_idx, val_idx = next(splitter.split(np.zeros(len(records)), groups=groups))
+    return [records[i] for i in train_idx], [records[i] for i in val_idx]
+
+
+def load_train_val(cfg: DataCfg, seed: int) -> tuple[list[Record], list[Record]]:
+    """All configured sources (train) and the validation set (given, or split off by shoe)."""
+    default = load_taxonomy().orientations.index(cfg.default_orientation)
+    train: list[Record] = []
+    for i, source in enumerate(cfg.sources):
+        train += read_source(source, default, i)
+    if cfg.val is not None:
+        val = read_source(cfg.val, default, 0)
+    else:
+        real = [r for r in train if r.spec is None]
+        synthetic = [r for r in train if r.spec is not None]
+        if not real:
+            raise DataError("only on-the-fly synthetic sources: give data.val (for example a synthetic source with its own seed)")
+        real_train, val = grouped_split(real, cfg.val_fraction, seed)
+        train = real_train + synthetic
+    return train, val
+
+
+def sampling_weights(records: list[Record], source_weights: list[float], class_balanced: bool) -> np.ndarray:
+    """Per-record draw weights: each source gets its configured share; classes balanced within it."""
+    per_source = Counter(r.source for r in records)
+    per_class = Counter((r.source, r.label) for r in records)
+    n_classes = {s: len({lab for (src, lab) in per_class if src == s}) for s in per_source}
+    w = np.empty(len(records))
+    for i, r in enumerate(records):
+        share = source_weights[r.source] / per_source[r.source]
+        if class_balanced:
+            share *= per_source[r.source] / (n_classes[r.source] * per_class[(r.source, r.label)])
+        w[i] = share
+    return w / w.sum()
+
+
+def epoch_indices(weights: np.ndarray, seed: int, epoch: int, rank: int = 0, world: int = 1) -> list[int]:
+    """Weighted draw for one epoch, identical on every rank, then this rank's shard."""
+    n = len(weights)
+    per_rank = math.ceil(n / world)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, epoch, 7]))
+    draw = rng.choice(n, size=per_rank * world, replace=True, p=weights)
+    return draw[rank::world].tolist()

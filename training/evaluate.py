@@ -1,0 +1,146 @@
+"""`solewear evaluate`: the numbers a researcher can trust, and the pictures behind them.
+
+Every image goes through the same two-pass forward as the Predictor (pose read
+from the photo, then wear read in the canonical frame). Reported: accuracy,
+macro-F1, per-class precision/recall/F1 with support, the confusion matrix,
+zone MAE, side and orientation accuracy, expected calibration error before and
+after the checkpoint's temperature, and bootstrap 95% intervals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from inference.checkpoint import load_checkpoint
+from inference.decode import ImageError, load_rgb
+from inference.forward import two_pass
+from inference.preprocess import Preprocessor
+from training.data import Record, read_folder, read_manifest
+from training.metrics import bootstrap_ci, classification_report, expected_calibration_error, reliability_bins, softmax
+from training.views import mask_box
+
+
+def read_eval_set(path: Path) -> list[Record]:
+    path = Path(path)
+    folder = path.parent if path.name == "manifest.csv" else path
+    return read_manifest(folder) if (folder / "manifest.csv").is_file() else read_folder(folder)
+
+
+def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
+             batch_size: int = 32, progress: bool = True) -> dict:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model, meta = load_checkpoint(checkpoint, device)
+    pre = Preprocessor.from_meta(meta)
+    temperature = float(meta.get("temperature", 1.0))
+    classes, zones = meta["classes"], meta["zones"]
+    records = read_eval_set(data)
+    logits, labels, zone_pred, zone_true, orient_pred, orient_true, side_pred, side_true = ([] for _ in range(8))
+    unreadable: list[str] = []
+    for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
+        chunk = records[start:start + batch_size]
+        images, boxes, kept = [], [], []
+        for r in chunk:
+            try:
+                images.append(load_rgb(r.path))
+            except ImageError as exc:
+                unreadable.append(f"{r.path}: {exc}")
+                continue
+            boxes.append(r.box if r.box is not None else (mask_box(r.mask_path) if r.mask_path else None))
+            kept.append(r)
+        if not kept:
+            continue
+        fwd = two_pass(model, pre, images, boxes, [r.side for r in kept] if given_side else None, 1.0, device)
+        logits.append(fwd.logits)
+        labels += [r.label for r in kept]
+        orient_pred += fwd.orientation.tolist()
+        orient_true += [r.orientation for r in kept]
+        side_pred += fwd.side_detected
+        side_true += [r.side for r in kept]
+        for r, z in zip(kept, fwd.zones):
+            if r.zones is not None:
+                zone_pred.append(z)
+                zone_true.append(r.zones)
+    if not labels:
+        raise ImageError("no readable image in the evaluation set")
+    logits_a, y = np.concatenate(logits), np.array(labels)
+    probs_raw, probs = softmax(logits_a), softmax(logits_a, temperature)
+    y_pred = probs.argmax(1)
+    report = classification_report(y, y_pred, classes)
+    report.update({
+        "checkpoint": str(checkpoint), "data": str(data), "n_images": int(len(y)), "unreadable": unreadable,
+        "side_mode": "given" if given_side else "detected",
+        "ci95": bootstrap_ci(y, y_pred, len(classes)),
+        "temperature": temperature,
+        "ece_before_temperature": expected_calibration_error(probs_raw, y),
+        "ece_after_temperature": expected_calibration_error(probs, y),
+        "reliability": reliability_bins(probs, y),
+        "orientation_accuracy": float(np.mean(np.array(orient_pred) == np.array(orient_true))),
+    })
+    known_side = [(p, t) for p, t in zip(side_pred, side_true) if t is not None]
+    report["side_accuracy"] = float(np.mean([p == t for p, t in known_side])) if known_side else None
+    if zone_true:
+        zp, zt = np.array(zone_pred), np.array(zone_true)
+        err = np.abs(zp - zt)
+        report["zone_mae"] = float(err[:, :-1].mean())
+        report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(zones)}
+        report["severity_mae"] = float(err[:, -1].mean())
+    else:
+        report["zone_mae"] = None
+    if out_dir is not None:
+        write_report(report, probs_raw, probs, y, classes, Path(out_dir))
+    return report
+
+
+def write_report(report: dict, probs_raw: np.ndarray, probs: np.ndarray, y: np.ndarray, classes: list[str], out_dir: Path) -> None:
+    """report.json, confusion_matrix.png, reliability.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ConfusionMatrixDisplay(np.array(report["confusion_matrix"]), display_labels=classes).plot(ax=ax, colorbar=False, cmap="Blues", xticks_rotation=35)
+    ax.set_title(f"Confusion matrix (n={report['n_images']}, macro-F1 {report['macro_f1']:.3f})")
+    fig.tight_layout()
+    fig.savefig(out_dir / "confusion_matrix.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    for p, name in ((probs_raw, f"before temperature (ECE {report['ece_before_temperature']:.3f})"),
+                    (probs, f"after T={report['temperature']:.2f} (ECE {report['ece_after_temperature']:.3f})")):
+        bins = [b for b in reliability_bins(p, y) if b["count"]]
+        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "o-", label=name)
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Reliability diagram")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(out_dir / "reliability.png", dpi=110)
+    plt.close(fig)
+
+
+def summary_table(report: dict) -> str:
+    ci = report["ci95"]
+    lines = [
+        f"images            {report['n_images']}" + (f"  ({len(report['unreadable'])} unreadable)" if report["unreadable"] else ""),
+        f"accuracy          {report['accuracy']:.3f}  (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f})",
+        f"macro-F1          {report['macro_f1']:.3f}  (95% CI {ci['macro_f1'][0]:.3f}-{ci['macro_f1'][1]:.3f})",
+        f"zone MAE          {report['zone_mae']:.3f}" if report.get("zone_mae") is not None else "zone MAE          n/a (no zone labels)",
+        f"side accuracy     {report['side_accuracy']:.3f}" if report.get("side_accuracy") is not None else "side accuracy     n/a",
+        f"orientation acc.  {report['orientation_accuracy']:.3f}",
+        f"ECE               {report['ece_before_temperature']:.3f} -> {report['ece_after_temperature']:.3f} (T={report['temperature']:.2f})",
+        "",
+        f"{'class':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
+    ]
+    for c, m in report["per_class"].items():
+        lines.append(f"{c:<22}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""The training loop: one command from a config to a calibrated checkpoint.
+
+AdamW with warm-up and cosine decay, label smoothing, class-balanced sampling,
+early stopping on validation macro-F1, optional EMA, AMP on CUDA, gradient
+clipping, deterministic seeding; progress bars, `metrics.csv` and TensorBoard;
+`last` and `best` checkpoints (safetensors + JSON) and resume from `last`.
+Runs unchanged under `torchrun` with DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Subset
+from tqdm import tqdm
+
+from inference.checkpoint import paths, save_checkpoint
+from inference.model import BACKBONES, ModelSpec, SoleNet
+from inference.preprocess import Preprocessor
+from inference.taxonomy import load_taxonomy
+from training import distributed
+from training.config import LossCfg, TrainConfig, save_config
+from training.data import DataError, Record, load_train_val, sampling_weights, usable_for_training, epoch_indices
+from training.metrics import classification_report, expected_calibration_error, fit_temperature, softmax
+from training.views import SoleViews
+
+METRIC_COLUMNS = ("epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
+                  "val_side_accuracy", "val_orientation_accuracy", "seconds")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], w: LossCfg) -> dict[str, torch.Tensor]:
+    """Per-head losses; unknown targets (label -1, NaN zones) are masked out."""
+    terms = {"wear_class": F.cross_entropy(out["wear_class"], batch["label"], ignore_index=-1, label_smoothing=w.label_smoothing),
+             "side": F.cross_entropy(out["side"], batch["side"], ignore_index=-1),
+             "orientation": F.cross_entropy(out["orientation"], batch["orientation"], ignore_index=-1)}
+    zones = batch["zones"]
+    known = ~torch.isnan(zones)
+    if known.any():
+        terms["zones"] = F.binary_cross_entropy_with_logits(out["zones"][known], zones[known])
+    else:
+        terms["zones"] = out["zones"].sum() * 0.0
+    terms["total"] = sum(getattr(w, k) * v for k, v in terms.items())
+    return terms
+
+
+def data_fingerprint(cfg: TrainConfig) -> str:
+    """Hash of what the model was trained on: source configs plus their manifests / file lists."""
+    h = hashlib.sha256(json.dumps(cfg.data.model_dump(mode="json"), sort_keys=True).encode())
+    for source in [*cfg.data.sources, *([cfg.data.val] if cfg.data.val else [])]:
+        if source.path is None:
+            continue
+        folder = Path(source.path)
+        manifest = folder / "manifest.csv"
+        if manifest.is_file():
+            h.update(manifest.read_bytes())
+        elif folder.is_dir():
+            h.update("\n".join(sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())).encode())
+    return h.hexdigest()[:16]
+
+
+def library_versions() -> dict[str, str]:
+    import albumentations
+    import timm
+    import torchvision
+
+    import inference
+
+    return {"solewear": inference.__version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "timm": timm.__version__, "albumentations": albumentations.__version__, "numpy": np.__version__}
+
+
+def _lr_lambda(warmup_steps: int, total_steps: int):
+    def f(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return f
+
+
+@torch.no_grad()
+def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distributed.Dist) -> dict:
+    """Class and zones on canonical views, pose on the photo's own pose; gathered over ranks."""
+    model.eval()
+    logits, labels, zone_err, side_ok, orient_ok, loss_sum, n = [], [], [], [], [], 0.0, 0
+    for batch in loader:
+        batch = {k: v.to(d.device) for k, v in batch.items()}
+        out = model(batch["image"])
+        loss_sum += float(losses(out, batch, cfg.loss)["total"]) * len(batch["label"])
+        n += len(batch["label"])
+        logits.append(out["wear_class"].float().cpu().numpy())
+        labels.append(batch["label"].cpu().numpy())
+        zt = batch["zones"].cpu().numpy()
+        zp = out["zones"].float().sigmoid().cpu().numpy()
+        zone_err.append(np.abs(zp - zt)[:, :-1][~np.isnan(zt[:, :-1])])
+        pose = model(batch["pose_image"])
+        known = batch["pose_side"] >= 0
+        side_ok.append((pose["side"].argmax(1) == batch["pose_side"])[known].cpu().numpy())
+        orient_ok.append((pose["orientation"].argmax(1) == batch["pose_orientation"]).cpu().numpy())
+    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, loss_sum, n), d)
+    cat = lambda i: np.concatenate([a for p in parts for a in p[i]]) if any(len(p[i]) for p in parts) else np.array([])  # noqa: E731
+    all_logits, all_labels = cat(0), cat(1).astype(int)
+    report = classification_report(all_labels, all_logits.argmax(1), load_taxonomy().class_ids)
+    errs = cat(2)
+    return {
+        "logits": all_logits, "labels": all_labels,
+        "val_loss": sum(p[5] for p in parts) / max(1, sum(p[6] for p in parts)),
+        "val_accuracy": report["accuracy"], "val_macro_f1": report["macro_f1"],
+        "val_zone_mae": float(errs.mean()) if errs.size else float("nan"),
+        "val_side_accuracy": float(cat(3).mean()) if cat(3).size else float("nan"),
+        "val_orientation_accuracy": float(cat(4).mean()),
+    }
+
+
+def _state_checksum(model: torch.nn.Module) -> str:
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
+    """Train and calibrate; returns the best checkpoint's weights path (on rank 0)."""
+    d = distributed.setup()
+    try:
+        return _train(cfg, d, resume, progress)
+    finally:
+        distributed.teardown(d)
+
+
+def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) -> Path:
+    seed_everything(cfg.seed)
+    taxonomy = load_taxonomy()
+    out = Path(cfg.out)
+    train_records, val_records = load_train_val(cfg.data, cfg.seed)
+    train_records, dropped = usable_for_training(train_records)
+    if not train_records:
+        raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
+    backbone = BACKBONES[cfg.model.arch]
+    pre = Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
+    spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
+                     len(taxonomy.orientations), cfg.model.dropout)
+    model = SoleNet(spec, pretrained=cfg.model.pretrained)
+    model.freeze_stages(cfg.model.freeze_stages)
+    model.to(d.device)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    steps_per_epoch = max(1, math.ceil(math.ceil(len(train_records) / d.world) / cfg.optim.batch_size))
+    total = steps_per_epoch * cfg.optim.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(max(1, int(cfg.optim.warmup_epochs * steps_per_epoch)), total))
+    use_amp = cfg.optim.amp and d.device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    ema = None
+    if cfg.optim.ema:
+        from timm.utils import ModelEmaV3
+
+        ema = ModelEmaV3(model, decay=cfg.optim.ema_decay)
+
+    start_epoch, best_f1, stale = 0, -1.0, 0
+    state_path = out / "last_state.pt"
+    if resume:
+        if not state_path.is_file():
+            raise DataError(f"nothing to resume: {state_path} does not exist")
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(paths(out / "last")[0]), device=str(d.device)))
+        state = torch.load(state_path, map_location=d.device, weights_only=True)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best_f1, stale = int(state["epoch"]) + 1, float(state["best_f1"]), int(state["stale"])
+        if ema is not None and "ema" in state:
+            ema.module.load_state_dict(state["ema"])
+
+    net = DistributedDataParallel(model) if d.active else model
+    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed)
+    val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed)
+    source_w = [s.weight for s in cfg.data.sources]
+    weights = sampling_weights(train_records, source_w, cfg.optim.class_balanced)
+    loader_kw = dict(batch_size=cfg.optim.batch_size, num_workers=cfg.data.workers, pin_memory=d.device.type == "cuda")
+    val_loader = DataLoader(val_ds, shuffle=False, **loader_kw)
+
+    meta = {
+        "classes": taxonomy.class_ids, "zones": taxonomy.zone_ids, "sides": list(taxonomy.sides),
+        "orientations": list(taxonomy.orientations), "preprocess": pre.to_meta(), "temperature": 1.0,
+        "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
+        "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
+    }
+    writer = None
+    if d.main:
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, out / "config.yaml")
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(out / "tensorboard"))
+        if dropped:
+            print(f"note: {dropped} photo(s) without a known side were left out of training")
+        if not resume or not (out / "metrics.csv").exists():
+            with open(out / "metrics.csv", "w", newline="") as fh:
+                csv.writer(fh).writerow(METRIC_COLUMNS)
+
+    best_val: dict | None = None
+    for epoch in range(start_epoch, cfg.optim.epochs):
+        started = time.time()
+        train_ds.set_epoch(epoch)
+        indices = epoch_indices(weights, cfg.seed, epoch, d.rank, d.world)
+        g = torch.Generator().manual_seed(cfg.seed + epoch)
+        loader = DataLoader(Subset(train_ds, indices), shuffle=False, generator=g, **loader_kw)
+        net.train()
+        running, seen = 0.0, 0
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=not (progress and d.main), leave=False)
+        for batch in bar:
+            batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
+            with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):
+                terms = losses(net(batch["image"]), batch, cfg.loss)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(terms["total"]).backward()
+            if cfg.optim.grad_clip > 0:
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            if ema is not None:
+                ema.update(model)
+            running += terms["total"].item() * len(batch["label"])
+            seen += len(batch["label"])
+            bar.set_postfix(loss=f"{running / seen:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        if d.active:  # BatchNorm statistics are per process: average them, as timm's train.py does
+            from timm.utils import distribute_bn
+
+            distribute_bn(model, d.world, reduce=True)
+        train_loss = sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d)))
+        eval_model = ema.module if ema is not None else model
+        val = validate(eval_model, val_loader, cfg, d)
+        improved = val["val_macro_f1"] > best_f1
+        if improved:
+            best_f1, stale, best_val = val["val_macro_f1"], 0, val
+        else:
+            stale += 1
+        row = {"epoch": epoch + 1, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
+               **{k: val[k] for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
+        if d.main:
+            with open(out / "metrics.csv", "a", newline="") as fh:
+                csv.writer(fh).writerow([f"{row[c]:.6g}" if isinstance(row[c], float) else row[c] for c in METRIC_COLUMNS])
+            for k, v in row.items():
+                if k != "epoch":
+                    writer.add_scalar(k, v, epoch + 1)
+            if progress:
+                print(f"epoch {epoch + 1}: loss {train_loss:.3f}  val macro-F1 {val['val_macro_f1']:.3f}  "
+                      f"zone MAE {val['val_zone_mae']:.3f}  side {val['val_side_accuracy']:.3f}  "
+                      f"orientation {val['val_orientation_accuracy']:.3f}  ({row['seconds']:.0f} s)")
+            epoch_meta = dict(meta, epoch=epoch + 1, metrics={k: v for k, v in row.items() if k != "epoch"})
+            save_checkpoint(out / "last", eval_model, epoch_meta)
+            state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch,
+                     "best_f1": best_f1, "stale": stale}
+            if ema is not None:
+                state["ema"] = ema.module.state_dict()
+            torch.save(state, state_path)
+            if improved:
+                save_checkpoint(out / "best", eval_model, epoch_meta)
+        distributed.barrier(d)
+        if stale >= cfg.optim.early_stop_patience:
+            if d.main and progress:
+                print(f"early stop: validation macro-F1 has not improved for {stale} epochs")
+            break
+
+    checksums = distributed.gather(_state_checksum(model), d)
+    best = paths(out / "best")[0]
+    if d.main and best_val is not None:
+        # Temperature scaling on the validation logits of the best epoch, stored in the checkpoint.
+        t = fit_temperature(best_val["logits"], best_val["labels"])
+        meta_path = paths(out / "best")[1]
+        best_meta = json.loads(meta_path.read_text())
+        best_meta["temperature"] = t
+        best_meta["calibration"] = {
+            "fitted_on": "validation", "temperature": t,
+            "val_ece_before": expected_calibration_error(softmax(best_val["logits"]), best_val["labels"]),
+            "val_ece_after": expected_calibration_error(softmax(best_val["logits"], t), best_val["labels"]),
+        }
+        meta_path.write_text(json.dumps(best_meta, indent=2) + "\n")
+        summary = {"best_val_macro_f1": best_f1, "temperature": t, "world_size": d.world, "rank_weight_checksums": checksums}
+        (out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        if writer is not None:
+            writer.close()
+    return best

@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: app test install samples bench clean
+.PHONY: app test install samples bench model clean
 
 install: $(STAMP)
 
@@ -30,6 +30,17 @@ test: $(STAMP)
 # Re-make the small example photos in data/samples/ (committed).
 samples: $(STAMP)
 	$(BIN)/python -m training.samples data/samples
+
+# Regenerate the training data and retrain the bundled default model (about 35 minutes on 2 cores).
+MODEL_DATA := data/generated
+model: $(STAMP)
+	$(BIN)/solewear generate $(MODEL_DATA)/train --n 6000 --seed 1 --workers 2 --quiet
+	$(BIN)/solewear generate $(MODEL_DATA)/val --n 1000 --seed 2 --workers 2 --quiet
+	$(BIN)/solewear generate $(MODEL_DATA)/test --n 1000 --seed 3 --workers 2 --quiet
+	$(BIN)/solewear train --config configs/default.yaml --out runs/default
+	cp runs/default/best.safetensors inference/assets/default_model.safetensors
+	cp runs/default/best.json inference/assets/default_model.json
+	$(BIN)/solewear evaluate --checkpoint inference/assets/default_model.safetensors --manifest $(MODEL_DATA)/test/manifest.csv --out runs/default/eval-test
 
 # Run one benchmark: make bench NAME=generate
 bench: $(STAMP)

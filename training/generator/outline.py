@@ -22,12 +22,12 @@ SOLE_PX = GRID_H - 2 * V_MARGIN
 # Shape families: forefoot width / length, waist and heel width relative to the
 # forefoot, arch cut-in, and how strongly the last curves inwards.
 SHAPES: dict[str, dict[str, tuple[float, float]]] = {
-    "road_trainer": {"forefoot": (0.36, 0.39), "waist": (0.66, 0.76), "heel": (0.70, 0.78), "arch": (0.12, 0.22), "curve": (0.01, 0.03)},
-    "stability":    {"forefoot": (0.37, 0.40), "waist": (0.78, 0.88), "heel": (0.74, 0.82), "arch": (0.04, 0.10), "curve": (0.0, 0.015)},
-    "trail":        {"forefoot": (0.36, 0.40), "waist": (0.70, 0.80), "heel": (0.72, 0.80), "arch": (0.08, 0.16), "curve": (0.01, 0.025)},
-    "racing_flat":  {"forefoot": (0.33, 0.36), "waist": (0.52, 0.64), "heel": (0.62, 0.70), "arch": (0.20, 0.30), "curve": (0.025, 0.045)},
-    "wide":         {"forefoot": (0.40, 0.44), "waist": (0.72, 0.82), "heel": (0.72, 0.80), "arch": (0.08, 0.16), "curve": (0.005, 0.02)},
-    "narrow":       {"forefoot": (0.32, 0.345), "waist": (0.60, 0.70), "heel": (0.66, 0.74), "arch": (0.14, 0.24), "curve": (0.015, 0.035)},
+    "road_trainer": {"forefoot": (0.36, 0.39), "waist": (0.66, 0.76), "heel": (0.70, 0.78), "arch": (0.12, 0.22), "curve": (0.026, 0.058)},
+    "stability":    {"forefoot": (0.37, 0.40), "waist": (0.78, 0.88), "heel": (0.74, 0.82), "arch": (0.10, 0.16), "curve": (0.026, 0.042)},
+    "trail":        {"forefoot": (0.36, 0.40), "waist": (0.70, 0.80), "heel": (0.72, 0.80), "arch": (0.12, 0.20), "curve": (0.026, 0.05)},
+    "racing_flat":  {"forefoot": (0.33, 0.36), "waist": (0.52, 0.64), "heel": (0.62, 0.70), "arch": (0.20, 0.30), "curve": (0.05, 0.082)},
+    "wide":         {"forefoot": (0.40, 0.44), "waist": (0.72, 0.82), "heel": (0.72, 0.80), "arch": (0.12, 0.20), "curve": (0.026, 0.05)},
+    "narrow":       {"forefoot": (0.32, 0.345), "waist": (0.60, 0.70), "heel": (0.66, 0.74), "arch": (0.14, 0.24), "curve": (0.034, 0.066)},
 }
 
 
@@ -62,7 +62,7 @@ def sample_outline(rng: np.random.Generator, shape: str | None = None) -> Outlin
     heel = forefoot * _u(p["heel"], rng)
     arch = _u(p["arch"], rng)
     curve = _u(p["curve"], rng)
-    toe_bias = float(rng.uniform(0.08, 0.22))  # big-toe side reaches further forward
+    toe_bias = float(rng.uniform(0.15, 0.3))  # big-toe side reaches further forward
     ball_v = float(rng.uniform(0.24, 0.30))
 
     # Half-width profile (fraction of length) through control points along v.
@@ -83,7 +83,7 @@ def sample_outline(rng: np.random.Generator, shape: str | None = None) -> Outlin
     # Arch cut-in is mostly medial; the last curves the forefoot medially.
     arch_bump = np.exp(-(((vc - 0.55) / 0.11) ** 2))
     medial_hw = hw * (1 - arch * arch_bump)
-    lateral_hw = hw * (1 - 0.25 * arch * arch_bump)
+    lateral_hw = hw * (1 - 0.1 * arch * arch_bump)  # the outer edge runs nearly straight
     centre = -curve * np.clip((0.55 - vc) / 0.55, 0, 1) - toe_bias * hw * np.clip(1 - vc / 0.14, 0, 1)
     medial_x = (centre - medial_hw) * SOLE_PX
     lateral_x = (centre + lateral_hw) * SOLE_PX

@@ -1,10 +1,11 @@
 """The two-pass forward every prediction goes through.
 
-Pass 1 looks at the sole's crop as photographed and reads its pose (which way
-the toe points, which shoe it is). The crop is then turned into the canonical
-frame - the side the user gave wins over the detected one - and pass 2 reads
-the wear class and zone scores there, where the model was trained to read
-them. Evaluation, the Predictor and the benchmarks all call this function.
+Pass 1 looks at the whole photo (letterboxed, the "scene") and reads whether
+there is a sole, where it is, which way its toe points and which shoe it is.
+The sole's crop is then turned into the canonical frame - a side the user
+gave wins over the detected one - and pass 2 reads the wear class and zone
+scores there, where the model learnt to read them. Evaluation, the Predictor
+and the benchmarks all call this function.
 """
 
 from __future__ import annotations
@@ -16,43 +17,62 @@ import numpy as np
 import torch
 
 from inference.model import SoleNet
-from inference.preprocess import Box, Preprocessor, canonicalise
+from inference.preprocess import Box, Preprocessor, scene_box_to_image
 from inference.taxonomy import load_taxonomy
 
 
 @dataclass(frozen=True)
+class Scene:
+    """Pass 1 for a batch of photos."""
+
+    sole_prob: np.ndarray         # (N,) probability that a sole is in the photo
+    boxes: list[Box]              # sole box in photo pixels
+    orientation: np.ndarray       # (N,) detected quarter turns of the toe
+    orientation_prob: np.ndarray  # (N,)
+    side: list[str]               # detected side
+    side_prob: np.ndarray         # (N,)
+
+
+@dataclass(frozen=True)
 class Forward:
+    scene: Scene
     probabilities: np.ndarray   # (N, classes), after temperature
     logits: np.ndarray          # (N, classes), before temperature
     zones: np.ndarray           # (N, zones + 1): zone scores then severity, canonical frame
-    orientation: np.ndarray     # (N,) detected quarter turns
-    orientation_prob: np.ndarray  # (N,) confidence of that
     side: list[str]             # side used to canonicalise
-    side_detected: list[str]
-    side_prob: np.ndarray       # (N,) confidence of the detected side
-    crops: list[np.ndarray]     # canonical crops (uint8), for explanations
+    crops: list[np.ndarray]     # canonical crops (uint8 RGB), for explanations
+    tensors: torch.Tensor       # the canonical batch pass 2 saw (for heatmaps)
 
 
 @torch.no_grad()
-def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], boxes: Sequence[Box | None],
-             sides: Sequence[str | None] | None = None, temperature: float = 1.0,
-             device: str | torch.device = "cpu") -> Forward:
-    sides_tax = load_taxonomy().sides
+def read_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], device: str | torch.device = "cpu") -> Scene:
+    sides = load_taxonomy().sides
+    batch = torch.stack([pre.to_tensor(pre.crop(img, None)) for img in images]).to(device)
+    out = model(batch)
+    orient_p = out["orientation"].float().softmax(1).cpu().numpy()
+    side_p = out["side"].float().softmax(1).cpu().numpy()
+    norm_boxes = out["box"].float().sigmoid().cpu().numpy()
+    boxes = [scene_box_to_image(tuple(float(v) for v in nb), img.shape[:2], pre.margin) for nb, img in zip(norm_boxes, images)]
+    return Scene(out["sole"].float().squeeze(1).sigmoid().cpu().numpy(), boxes, orient_p.argmax(1), orient_p.max(1),
+                 [sides[i] for i in side_p.argmax(1)], side_p.max(1))
+
+
+@torch.no_grad()
+def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene,
+              sides: Sequence[str | None] | None = None, temperature: float = 1.0,
+              device: str | torch.device = "cpu") -> Forward:
+    """Pass 2: canonical crops at the detected boxes and poses."""
     sides = list(sides) if sides is not None else [None] * len(images)
-    crops = [pre.crop(img, box) for img, box in zip(images, boxes)]
+    used = [given or det for given, det in zip(sides, scene.side)]
+    crops = [pre.canonical_crop(img, box, int(k), s) for img, box, k, s in zip(images, scene.boxes, scene.orientation, used)]
     batch = torch.stack([pre.to_tensor(c) for c in crops]).to(device)
-    first = model(batch)
-    orient_p = first["orientation"].float().softmax(1).cpu().numpy()
-    side_p = first["side"].float().softmax(1).cpu().numpy()
-    turns = orient_p.argmax(1)
-    detected = [sides_tax[i] for i in side_p.argmax(1)]
-    used = [given or det for given, det in zip(sides, detected)]
-    canon = [canonicalise(c, int(k), s) for c, k, s in zip(crops, turns, used)]
-    second = model(torch.stack([pre.to_tensor(c) for c in canon]).to(device))
-    logits = second["wear_class"].float().cpu().numpy()
-    scaled = torch.from_numpy(logits / temperature).softmax(1).numpy()
-    return Forward(
-        probabilities=scaled, logits=logits, zones=second["zones"].float().sigmoid().cpu().numpy(),
-        orientation=turns, orientation_prob=orient_p.max(1), side=used, side_detected=detected,
-        side_prob=side_p.max(1), crops=canon,
-    )
+    out = model(batch)
+    logits = out["wear_class"].float().cpu().numpy()
+    return Forward(scene, torch.from_numpy(logits / temperature).softmax(1).numpy(), logits,
+                   out["zones"].float().sigmoid().cpu().numpy(), used, crops, batch)
+
+
+def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,
+             temperature: float = 1.0, device: str | torch.device = "cpu") -> Forward:
+    return read_wear(model, pre, images, read_scene(model, pre, images, device), sides, temperature, device)
+

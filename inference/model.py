@@ -1,8 +1,8 @@
 """The network: a small image backbone and four heads, built from checkpoint metadata.
 
 Heads: wear class (logits), zone scores plus overall severity (sigmoid
-regression, image frame with the toe up), side (left/right) and orientation
-(the four quarter turns). Everything needed to rebuild the model is in the
+regression, image frame with the toe up), side (left/right), orientation
+(the four quarter turns), sole presence, and the sole's box in the view. Everything needed to rebuild the model is in the
 checkpoint's `model` metadata, so a checkpoint never depends on the code's
 defaults of the day.
 """
@@ -123,6 +123,8 @@ class SoleNet(nn.Module):
             "zones": nn.Linear(dim, spec.n_zones + 1),
             "side": nn.Linear(dim, spec.n_sides),
             "orientation": nn.Linear(dim, spec.n_orientations),
+            "sole": nn.Linear(dim, 1),   # is there a sole in the view at all?
+            "box": nn.Linear(dim, 4),    # its box in the view: cx, cy, w, h (sigmoid)
         })
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

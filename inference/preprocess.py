@@ -89,3 +89,48 @@ class Preprocessor:
         mean = torch.tensor(self.mean).view(3, 1, 1)
         std = torch.tensor(self.std).view(3, 1, 1)
         return (x - mean) / std
+
+
+# ---------------------------------------------------------------- scene view geometry
+# Pass 1 looks at the whole photo, letterboxed into a square ("scene view"), and
+# reports the sole's box there as (cx, cy, w, h) in [0, 1]. These helpers move
+# boxes between photo pixels and that normalised scene frame, and through poses.
+NormBox = tuple[float, float, float, float]  # cx, cy, w, h in [0, 1] of the scene view
+
+
+def scene_square(image_hw: tuple[int, int], margin: float) -> Box:
+    return square_box(None, image_hw, margin)
+
+
+def image_box_to_scene(box: Box, image_hw: tuple[int, int], margin: float) -> NormBox:
+    sx0, sy0, sx1, sy1 = scene_square(image_hw, margin)
+    side = sx1 - sx0
+    x0, y0, x1, y1 = box
+    return ((x0 + x1) / 2 - sx0) / side, ((y0 + y1) / 2 - sy0) / side, (x1 - x0) / side, (y1 - y0) / side
+
+
+def scene_box_to_image(nb: NormBox, image_hw: tuple[int, int], margin: float) -> Box:
+    sx0, sy0, sx1, _ = scene_square(image_hw, margin)
+    side = sx1 - sx0
+    cx, cy, w, h = nb
+    return (sx0 + (cx - w / 2) * side, sy0 + (cy - h / 2) * side, sx0 + (cx + w / 2) * side, sy0 + (cy + h / 2) * side)
+
+
+def pose_box(nb: NormBox, turns: int, mirror: bool) -> NormBox:
+    """Where a normalised box goes when its square view is mirrored, then turned clockwise (as `apply_pose`)."""
+    cx, cy, w, h = nb
+    if mirror:
+        cx = 1 - cx
+    for _ in range(turns % 4):
+        cx, cy, w, h = 1 - cy, cx, h, w
+    return cx, cy, w, h
+
+
+def compose_pose(orientation: int, mirrored: bool, turns: int, mirror: bool) -> tuple[int, bool]:
+    """Pose of a photo after `apply_pose(photo, turns, mirror)`, given the photo's own pose.
+
+    A mirror turns a clockwise rotation into an anticlockwise one (M R = R^-1 M).
+    """
+    if mirror:
+        return (turns - orientation) % 4, not mirrored
+    return (turns + orientation) % 4, mirrored

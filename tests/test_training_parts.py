@@ -12,7 +12,9 @@ import torch
 from inference.config import ConfigError
 from inference.decode import load_rgb
 from inference.model import BACKBONES
-from inference.preprocess import Preprocessor, canonicalise
+from inference.preprocess import (
+    Preprocessor, apply_pose, canonicalise, compose_pose, image_box_to_scene, pose_box, scene_box_to_image,
+)
 from inference.taxonomy import load_taxonomy
 from training.augment import Targets, pose_view
 from training.checks import check
@@ -57,17 +59,42 @@ def test_training_and_inference_see_identical_tensors(small_set):
         image = load_rgb(r.path)
         expected = pre.to_tensor(canonicalise(pre.crop(image, r.box), r.orientation, r.side))
         assert torch.equal(item["image"], expected)
-        assert torch.equal(item["pose_image"], pre.to_tensor(pre.crop(image, r.box)))
+        assert torch.equal(item["scene_image"], pre.to_tensor(pre.crop(image, None)))
 
 
-def test_canonicalise_undoes_the_photo_pose(small_set):
-    """A generated right shoe at any quarter turn comes out as the same canonical left sole."""
+def test_canonicalise_undoes_the_photo_pose():
+    """A right shoe at any quarter turn comes out as the same canonical left sole."""
     img = np.arange(40 * 40 * 3, dtype=np.uint8).reshape(40, 40, 3)
-    from inference.preprocess import apply_pose
-
     for k in range(4):
         for side in TAX.sides:
             assert np.array_equal(canonicalise(apply_pose(img, k, side), k, side), img)
+
+
+def test_re_posing_a_photo_moves_its_pose_and_box_targets():
+    """Turning/mirroring a scene: the composed pose still canonicalises it, the box follows the pixels."""
+    canonical = np.zeros((60, 60, 3), np.uint8)
+    canonical[5:25, 10:20] = 255  # a marked region standing in for the sole
+    box = (10 / 60 + 5 / 60, 15 / 60, 10 / 60, 20 / 60)  # cx, cy, w, h
+    for o in range(4):
+        for s in (False, True):
+            photo = apply_pose(canonical, o, "right" if s else "left")
+            photo_box = pose_box(box, o, s)
+            for t in range(4):
+                for m in (False, True):
+                    view = apply_pose(photo, t, "right" if m else "left")
+                    o2, s2 = compose_pose(o, s, t, m)
+                    assert np.array_equal(canonicalise(view, o2, "right" if s2 else "left"), canonical)
+                    cx, cy, w, h = pose_box(photo_box, t, m)
+                    ys, xs = np.nonzero(view[..., 0])
+                    assert (xs.min() / 60, ys.min() / 60) == pytest.approx((cx - w / 2, cy - h / 2))
+                    assert ((xs.max() + 1) / 60, (ys.max() + 1) / 60) == pytest.approx((cx + w / 2, cy + h / 2))
+
+
+def test_scene_boxes_round_trip_between_photo_and_view():
+    box = (30.0, 50.0, 130.0, 300.0)
+    nb = image_box_to_scene(box, (576, 384), 0.08)
+    assert all(0 <= v <= 1 for v in nb)
+    assert scene_box_to_image(nb, (576, 384), 0.08) == pytest.approx(box)
 
 
 def test_mirror_swaps_side_and_mirrors_zones_rotation_moves_orientation():

@@ -52,6 +52,8 @@ class DataCfg(_Strict):
 
 
 class AugmentCfg(_Strict):
+    scene_p: float = Field(0.35, ge=0, le=1)      # share of whole-photo views (presence, box, pose)
+    negative_p: float = Field(0.08, ge=0, le=1)   # share of sole-free photos
     pose_p: float = Field(0.5, ge=0, le=1)
     box_jitter: float = Field(0.06, ge=0, le=0.5)
     photometric: bool = True
@@ -62,6 +64,8 @@ class LossCfg(_Strict):
     zones: float = Field(4.0, ge=0)
     side: float = Field(0.5, ge=0)
     orientation: float = Field(0.5, ge=0)
+    sole: float = Field(0.5, ge=0)
+    box: float = Field(2.0, ge=0)
     label_smoothing: float = Field(0.05, ge=0, lt=1)
 
 

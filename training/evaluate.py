@@ -19,9 +19,9 @@ from tqdm import tqdm
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
-from inference.preprocess import Preprocessor
+from inference.preprocess import Preprocessor, image_box_to_scene
 from training.data import Record, read_folder, read_manifest
-from training.metrics import bootstrap_ci, classification_report, expected_calibration_error, reliability_bins, softmax
+from training.metrics import bootstrap_ci, box_iou, classification_report, expected_calibration_error, reliability_bins, softmax
 from training.views import mask_box
 
 
@@ -39,7 +39,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     temperature = float(meta.get("temperature", 1.0))
     classes, zones = meta["classes"], meta["zones"]
     records = read_eval_set(data)
-    logits, labels, zone_pred, zone_true, orient_pred, orient_true, side_pred, side_true = ([] for _ in range(8))
+    logits, labels, zone_pred, zone_true, orient_pred, orient_true, side_pred, side_true, sole_found, ious = ([] for _ in range(10))
     unreadable: list[str] = []
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
         chunk = records[start:start + batch_size]
@@ -54,13 +54,19 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
             kept.append(r)
         if not kept:
             continue
-        fwd = two_pass(model, pre, images, boxes, [r.side for r in kept] if given_side else None, 1.0, device)
+        fwd = two_pass(model, pre, images, [r.side for r in kept] if given_side else None, 1.0, device)
         logits.append(fwd.logits)
         labels += [r.label for r in kept]
-        orient_pred += fwd.orientation.tolist()
+        orient_pred += fwd.scene.orientation.tolist()
         orient_true += [r.orientation for r in kept]
-        side_pred += fwd.side_detected
+        side_pred += fwd.scene.side
         side_true += [r.side for r in kept]
+        sole_found += (fwd.scene.sole_prob > 0.5).tolist()
+        for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
+            if true_box is not None:
+                size = img.shape[:2]
+                ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, pre.margin)]),
+                                           np.array([image_box_to_scene(true_box, size, pre.margin)]))[0]))
         for r, z in zip(kept, fwd.zones):
             if r.zones is not None:
                 zone_pred.append(z)
@@ -80,6 +86,8 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         "ece_after_temperature": expected_calibration_error(probs, y),
         "reliability": reliability_bins(probs, y),
         "orientation_accuracy": float(np.mean(np.array(orient_pred) == np.array(orient_true))),
+        "sole_found_rate": float(np.mean(sole_found)),
+        "box_iou": float(np.mean(ious)) if ious else None,
     })
     known_side = [(p, t) for p, t in zip(side_pred, side_true) if t is not None]
     report["side_accuracy"] = float(np.mean([p == t for p, t in known_side])) if known_side else None
@@ -137,6 +145,7 @@ def summary_table(report: dict) -> str:
         f"zone MAE          {report['zone_mae']:.3f}" if report.get("zone_mae") is not None else "zone MAE          n/a (no zone labels)",
         f"side accuracy     {report['side_accuracy']:.3f}" if report.get("side_accuracy") is not None else "side accuracy     n/a",
         f"orientation acc.  {report['orientation_accuracy']:.3f}",
+        f"sole found        {report['sole_found_rate']:.3f}" + (f"  (box IoU {report['box_iou']:.3f})" if report.get("box_iou") is not None else ""),
         f"ECE               {report['ece_before_temperature']:.3f} -> {report['ece_after_temperature']:.3f} (T={report['temperature']:.2f})",
         "",
         f"{'class':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",

@@ -82,3 +82,13 @@ def bootstrap_ci(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, n_boot:
         f1.append(f1_score(y_true[idx], y_pred[idx], labels=labels, average="macro", zero_division=0))
     return {"accuracy": [float(np.percentile(acc, 2.5)), float(np.percentile(acc, 97.5))],
             "macro_f1": [float(np.percentile(f1, 2.5)), float(np.percentile(f1, 97.5))], "n_boot": n_boot}
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of (cx, cy, w, h) boxes, row by row."""
+    def corners(x):
+        return x[:, 0] - x[:, 2] / 2, x[:, 1] - x[:, 3] / 2, x[:, 0] + x[:, 2] / 2, x[:, 1] + x[:, 3] / 2
+    ax0, ay0, ax1, ay1 = corners(a)
+    bx0, by0, bx1, by1 = corners(b)
+    inter = np.clip(np.minimum(ax1, bx1) - np.maximum(ax0, bx0), 0, None) * np.clip(np.minimum(ay1, by1) - np.maximum(ay0, by0), 0, None)
+    return inter / np.maximum(a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter, 1e-9)

@@ -31,11 +31,11 @@ from inference.taxonomy import load_taxonomy
 from training import distributed
 from training.config import LossCfg, TrainConfig, save_config
 from training.data import DataError, Record, load_train_val, sampling_weights, usable_for_training, epoch_indices
-from training.metrics import classification_report, expected_calibration_error, fit_temperature, softmax
+from training.metrics import box_iou, classification_report, expected_calibration_error, fit_temperature, softmax
 from training.views import SoleViews
 
 METRIC_COLUMNS = ("epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
-                  "val_side_accuracy", "val_orientation_accuracy", "seconds")
+                  "val_side_accuracy", "val_orientation_accuracy", "val_box_iou", "val_sole_found", "seconds")
 
 
 def seed_everything(seed: int) -> None:
@@ -51,10 +51,12 @@ def losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], w: Loss
              "orientation": F.cross_entropy(out["orientation"], batch["orientation"], ignore_index=-1)}
     zones = batch["zones"]
     known = ~torch.isnan(zones)
-    if known.any():
-        terms["zones"] = F.binary_cross_entropy_with_logits(out["zones"][known], zones[known])
-    else:
-        terms["zones"] = out["zones"].sum() * 0.0
+    # all-unknown batches still give a (zero) loss, so every rank's graph has the same parameters
+    terms["zones"] = F.binary_cross_entropy_with_logits(out["zones"][known], zones[known]) if known.any() else out["zones"].sum() * 0.0
+    terms["sole"] = F.binary_cross_entropy_with_logits(out["sole"].squeeze(1), batch["sole"])
+    boxed = ~torch.isnan(batch["box"]).any(1)
+    terms["box"] = F.smooth_l1_loss(out["box"][boxed].sigmoid(), batch["box"][boxed], beta=0.05) if boxed.any() else out["box"].sum() * 0.0
+    terms = {k: torch.nan_to_num(v) for k, v in terms.items()}  # a batch with no labelled class gives NaN cross-entropy
     terms["total"] = sum(getattr(w, k) * v for k, v in terms.items())
     return terms
 
@@ -96,9 +98,9 @@ def _lr_lambda(warmup_steps: int, total_steps: int):
 
 @torch.no_grad()
 def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distributed.Dist) -> dict:
-    """Class and zones on canonical views, pose on the photo's own pose; gathered over ranks."""
+    """Class and zones on canonical crops; presence, box and pose on the photo's scene view; gathered over ranks."""
     model.eval()
-    logits, labels, zone_err, side_ok, orient_ok, loss_sum, n = [], [], [], [], [], 0.0, 0
+    logits, labels, zone_err, side_ok, orient_ok, ious, present, loss_sum, n = [], [], [], [], [], [], [], 0.0, 0
     for batch in loader:
         batch = {k: v.to(d.device) for k, v in batch.items()}
         out = model(batch["image"])
@@ -109,22 +111,32 @@ def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distribute
         zt = batch["zones"].cpu().numpy()
         zp = out["zones"].float().sigmoid().cpu().numpy()
         zone_err.append(np.abs(zp - zt)[:, :-1][~np.isnan(zt[:, :-1])])
-        pose = model(batch["pose_image"])
-        known = batch["pose_side"] >= 0
-        side_ok.append((pose["side"].argmax(1) == batch["pose_side"])[known].cpu().numpy())
-        orient_ok.append((pose["orientation"].argmax(1) == batch["pose_orientation"]).cpu().numpy())
-    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, loss_sum, n), d)
-    cat = lambda i: np.concatenate([a for p in parts for a in p[i]]) if any(len(p[i]) for p in parts) else np.array([])  # noqa: E731
+        scene = model(batch["scene_image"])
+        known = batch["scene_side"] >= 0
+        side_ok.append((scene["side"].argmax(1) == batch["scene_side"])[known].cpu().numpy())
+        orient_ok.append((scene["orientation"].argmax(1) == batch["scene_orientation"]).cpu().numpy())
+        present.append(scene["sole"].squeeze(1).sigmoid().cpu().numpy())
+        tb = batch["scene_box"].cpu().numpy()
+        has = ~np.isnan(tb).any(1)
+        ious.append(box_iou(scene["box"].float().sigmoid().cpu().numpy()[has], tb[has]))
+    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, ious, present, loss_sum, n), d)
+
+    def cat(i: int) -> np.ndarray:
+        arrays = [a for p in parts for a in p[i]]
+        return np.concatenate(arrays) if arrays else np.array([])
+
+    def mean(i: int) -> float:
+        a = cat(i)
+        return float(a.mean()) if a.size else float("nan")
+
     all_logits, all_labels = cat(0), cat(1).astype(int)
     report = classification_report(all_labels, all_logits.argmax(1), load_taxonomy().class_ids)
-    errs = cat(2)
     return {
         "logits": all_logits, "labels": all_labels,
-        "val_loss": sum(p[5] for p in parts) / max(1, sum(p[6] for p in parts)),
+        "val_loss": sum(p[7] for p in parts) / max(1, sum(p[8] for p in parts)),
         "val_accuracy": report["accuracy"], "val_macro_f1": report["macro_f1"],
-        "val_zone_mae": float(errs.mean()) if errs.size else float("nan"),
-        "val_side_accuracy": float(cat(3).mean()) if cat(3).size else float("nan"),
-        "val_orientation_accuracy": float(cat(4).mean()),
+        "val_zone_mae": mean(2), "val_side_accuracy": mean(3), "val_orientation_accuracy": mean(4),
+        "val_box_iou": mean(5), "val_sole_found": float((cat(6) > 0.5).mean()) if cat(6).size else float("nan"),
     }
 
 
@@ -190,7 +202,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             ema.module.load_state_dict(state["ema"])
 
     net = DistributedDataParallel(model) if d.active else model
-    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed)
+    negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
+    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size)
     val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed)
     source_w = [s.weight for s in cfg.data.sources]
     weights = sampling_weights(train_records, source_w, cfg.optim.class_balanced)
@@ -266,7 +279,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             if progress:
                 print(f"epoch {epoch + 1}: loss {train_loss:.3f}  val macro-F1 {val['val_macro_f1']:.3f}  "
                       f"zone MAE {val['val_zone_mae']:.3f}  side {val['val_side_accuracy']:.3f}  "
-                      f"orientation {val['val_orientation_accuracy']:.3f}  ({row['seconds']:.0f} s)")
+                      f"orientation {val['val_orientation_accuracy']:.3f}  box IoU {val['val_box_iou']:.3f}  ({row['seconds']:.0f} s)")
             epoch_meta = dict(meta, epoch=epoch + 1, metrics={k: v for k, v in row.items() if k != "epoch"})
             save_checkpoint(out / "last", eval_model, epoch_meta)
             state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch,

@@ -15,15 +15,17 @@ import torch
 from torch.utils.data import Dataset
 
 from inference.decode import load_rgb
-from inference.preprocess import Box, Preprocessor
+from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, image_box_to_scene, pose_box
 from inference.taxonomy import load_taxonomy
 from training.augment import Targets, photometric, pose_view
 from training.config import AugmentCfg
 from training.data import Record
 from training.generator.dataset import derive_seed
+from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
 
 NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
+NAN_BOX = (float("nan"),) * 4
 
 
 def mask_box(path) -> Box | None:
@@ -63,14 +65,23 @@ def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | N
 
 
 class SoleViews(Dataset):
-    """Training (augmented) or validation views of a list of records."""
+    """Training (augmented) or validation views of a list of records.
 
-    def __init__(self, records: list[Record], pre: Preprocessor, augment: AugmentCfg | None, seed: int = 0) -> None:
+    A training item is one of three views: the canonical crop (all heads but
+    the box), the whole photo letterboxed - a "scene" - (sole presence, box,
+    side, orientation), or a photo with no sole at all (presence only).
+    Validation items carry both the canonical crop and the scene of the photo
+    as it was taken. Targets a view cannot know are -1 or NaN and are masked.
+    """
+
+    def __init__(self, records: list[Record], pre: Preprocessor, augment: AugmentCfg | None, seed: int = 0,
+                 negative_size: tuple[int, int] = (384, 576)) -> None:
         self.records = records
         self.pre = pre
         self.augment = augment
         self.seed = seed
         self.epoch = 0
+        self.negative_size = negative_size
         self.photometric = photometric() if augment is not None and augment.photometric else None
         self.sides = load_taxonomy().sides
 
@@ -80,31 +91,49 @@ class SoleViews(Dataset):
     def __len__(self) -> int:
         return len(self.records)
 
+    def _finish(self, view: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+        if self.photometric is not None:
+            self.photometric.set_random_seed(int(rng.integers(2**31)))  # reproducible per item and epoch
+            view = self.photometric(image=view)["image"]
+        return self.pre.to_tensor(view)
+
+    def _item(self, image: torch.Tensor, label: int = -1, side: int = -1, orientation: int = -1,
+              zones: np.ndarray = NAN_ZONES, sole: float = 1.0, box=NAN_BOX) -> dict[str, torch.Tensor]:
+        return {"image": image, "label": torch.tensor(label), "side": torch.tensor(side),
+                "orientation": torch.tensor(orientation), "zones": torch.from_numpy(np.asarray(zones, np.float32)),
+                "sole": torch.tensor(sole, dtype=torch.float32), "box": torch.tensor(box, dtype=torch.float32)}
+
+    def scene(self, image: np.ndarray, box: Box | None, rec: Record, turns: int = 0, mirror: bool = False
+              ) -> tuple[np.ndarray, int, int, tuple]:
+        """The whole photo letterboxed, optionally re-posed, with its pose and box targets."""
+        view = apply_pose(self.pre.crop(image, None), turns, "right" if mirror else "left")
+        nb = NAN_BOX if box is None else pose_box(image_box_to_scene(box, image.shape[:2], self.pre.margin), turns, mirror)
+        orientation, mirrored = compose_pose(rec.orientation, rec.side == "right", turns, mirror)
+        side = (1 if mirrored else 0) if rec.side is not None else -1
+        return view, side, orientation, tuple(nb)
+
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         train = self.augment is not None
-        image, box, rec = materialise(self.records[index], self.epoch if train else None)
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch if train else 0, index]))
+        if train and rng.random() < self.augment.negative_p:
+            negative = render_negative(derive_seed(self.seed, self.epoch, index), self.negative_size)
+            return self._item(self._finish(self.pre.crop(negative, None), rng), sole=0.0)
+        image, box, rec = materialise(self.records[index], self.epoch if train else None)
+        if train and rng.random() < self.augment.scene_p:
+            turns, mirror = (int(rng.integers(4)), bool(rng.random() < 0.5)) if rng.random() < self.augment.pose_p else (0, False)
+            view, side, orientation, nb = self.scene(image, box, rec, turns, mirror)
+            return self._item(self._finish(view, rng), side=side, orientation=orientation, box=nb)
         if train:
             box = _jitter(box, self.augment.box_jitter, rng)
-        side = rec.side or self.sides[0]
-        canonical = self.pre.canonical_crop(image, box, rec.orientation, side)
+        canonical = self.pre.canonical_crop(image, box, rec.orientation, rec.side or self.sides[0])
         zones = np.asarray(rec.zones, np.float32) if rec.zones is not None else NAN_ZONES
         targets = Targets(rec.label, 0, 0, zones)  # canonical: left shoe, toe up
         view = canonical
         if train and rng.random() < self.augment.pose_p:
             view, targets = pose_view(canonical, targets, int(rng.integers(4)), bool(rng.random() < 0.5))
-        if self.photometric is not None:
-            self.photometric.set_random_seed(int(rng.integers(2**31)))  # reproducible per item and epoch
-            view = self.photometric(image=view)["image"]
-        item = {
-            "image": self.pre.to_tensor(view),
-            "label": torch.tensor(targets.label),
-            "side": torch.tensor(targets.side),
-            "orientation": torch.tensor(targets.orientation),
-            "zones": torch.from_numpy(np.asarray(targets.zones, np.float32)),
-        }
-        if not train:  # validation also scores pose on the photo's own pose
-            item["pose_image"] = self.pre.to_tensor(self.pre.crop(image, box))
-            item["pose_side"] = torch.tensor(self.sides.index(side) if rec.side else -1)
-            item["pose_orientation"] = torch.tensor(rec.orientation)
+        item = self._item(self._finish(view, rng), targets.label, targets.side, targets.orientation, targets.zones)
+        if not train:  # validation also scores presence, box and pose on the photo as it was taken
+            scene, side, orientation, nb = self.scene(image, box, rec)
+            item.update(scene_image=self.pre.to_tensor(scene), scene_side=torch.tensor(side),
+                        scene_orientation=torch.tensor(orientation), scene_box=torch.tensor(nb, dtype=torch.float32))
         return item

@@ -23,6 +23,8 @@ try:  # HEIC/HEIF from iPhones
 except ImportError:  # pragma: no cover - declared dependency, guarded for partial installs
     pass
 
+#: File endings of pictures we accept (folders are scanned for these).
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 #: Refuse anything larger than this many pixels before decoding it.
 MAX_PIXELS = 80_000_000
 #: Longest side we ever need; draft mode decodes JPEGs at the nearest power-of-two reduction above it.

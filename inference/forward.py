@@ -52,7 +52,10 @@ def read_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], 
     orient_p = out["orientation"].float().softmax(1).cpu().numpy()
     side_p = out["side"].float().softmax(1).cpu().numpy()
     norm_boxes = out["box"].float().sigmoid().cpu().numpy()
-    boxes = [scene_box_to_image(tuple(float(v) for v in nb), img.shape[:2], pre.margin) for nb, img in zip(norm_boxes, images)]
+    # Whole pixels: the crop then does not move with the last digits of the box regression
+    # (which differ between backends), so PyTorch and ONNX read the same pixels.
+    boxes = [tuple(float(round(v)) for v in scene_box_to_image(tuple(float(v) for v in nb), img.shape[:2], pre.margin))
+             for nb, img in zip(norm_boxes, images)]
     return Scene(out["sole"].float().squeeze(1).sigmoid().cpu().numpy(), boxes, orient_p.argmax(1), orient_p.max(1),
                  [sides[i] for i in side_p.argmax(1)], side_p.max(1))
 

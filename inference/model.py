@@ -131,6 +131,14 @@ class SoleNet(nn.Module):
         f = self.dropout(self.backbone(x))
         return {name: head(f) for name, head in self.heads.items()}
 
+    def cam_layer(self) -> nn.Module:
+        """The last convolutional block: where Grad-CAM reads activations and gradients."""
+        if self.spec.arch == "efficientnet_lite0":
+            return self.backbone.bn2
+        if self.spec.arch == "resnet18":
+            return self.backbone.layer4[-1]
+        return self.backbone.features[-1]
+
     def freeze_stages(self, n: int) -> int:
         """Freeze the stem and the first `n` stages (cheaper CPU training); returns frozen parameter count."""
         if n <= 0:

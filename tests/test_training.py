@@ -49,7 +49,8 @@ def _metrics(run: Path) -> list[dict]:
 def test_smoke_training_loss_falls(smoke_run):
     rows = _metrics(smoke_run)
     assert len(rows) == 3
-    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    # Validation is a fixed set of soles, so its loss is the clean signal of learning.
+    assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
     for name in ("config.yaml", "best.safetensors", "best.json", "last.safetensors", "last.json", "run_summary.json"):
         assert (smoke_run / name).is_file(), name
     assert any((smoke_run / "tensorboard").iterdir())
@@ -61,7 +62,7 @@ def test_checkpoint_carries_its_metadata(smoke_run):
     assert meta["preprocess"]["input_size"] == 64
     assert meta["temperature"] > 0 and "val_ece_after" in meta["calibration"]
     assert meta["versions"]["torch"] and meta["data_fingerprint"]
-    assert meta["config"]["model"]["arch"] == "mobilenet_v3_small"
+    assert meta["config"]["model"]["arch"] == "efficientnet_lite0"
     model, _ = load_checkpoint(smoke_run / "best.safetensors")
     assert model.heads["wear_class"].out_features == len(TAX.classes)
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from inference.cli import add_commands as add_inference_commands
 from inference.config import ConfigError
 
 
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--against", default=None, metavar="DIR", help="another split: report shoe_ids found in both")
     chk.add_argument("--json", action="store_true")
     chk.set_defaults(func=_cmd_data_check)
+
+    add_inference_commands(sub)
     return parser
 
 

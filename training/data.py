@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 
+from inference.decode import IMAGE_SUFFIXES
 from inference.preprocess import Box
 from inference.taxonomy import Taxonomy, load_taxonomy
 from training.config import DataCfg, SourceCfg
 from training.generator.sample import SampleSpec
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
 
 

@@ -1,0 +1,76 @@
+"""ONNX export and an onnxruntime backend with the same interface as the PyTorch model.
+
+The exported file carries one input (a normalised batch) and the model's heads
+as named outputs; its metadata JSON (same stem) is a copy of the checkpoint's,
+so the ONNX model is self-describing. Export checks parity with PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.model import SoleNet
+
+HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
+
+
+class _TupleHeads(torch.nn.Module):
+    def __init__(self, model: SoleNet) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        out = self.model(x)
+        return tuple(out[h] for h in HEADS)
+
+
+def export_onnx(model: SoleNet, meta: dict, out: str | Path, check: bool = True) -> Path:
+    """Write OUT (.onnx) and OUT's .json metadata; returns the ONNX path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model = model.cpu().eval()
+    size = int(meta["preprocess"]["input_size"])
+    dummy = torch.zeros(2, 3, size, size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
+        torch.onnx.export(_TupleHeads(model).eval(), (dummy,), str(out), input_names=["image"], output_names=list(HEADS),
+                          dynamic_axes={"image": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}},
+                          opset_version=17, dynamo=False)
+    out.with_suffix(".json").write_text(json.dumps(dict(meta, onnx_outputs=list(HEADS)), indent=2) + "\n")
+    if check:
+        x = torch.randn(3, 3, size, size)
+        with torch.no_grad():
+            ref = model(x)
+        got = OnnxModel(out)(x)
+        worst = max(float((ref[h] - got[h]).abs().max()) for h in HEADS)
+        if worst > 1e-3:
+            raise RuntimeError(f"ONNX export differs from PyTorch by {worst:.2e}")
+    return out
+
+
+class OnnxModel:
+    """Callable like SoleNet (tensor in, dict of tensors out), run by onnxruntime on the CPU."""
+
+    def __init__(self, path: str | Path) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    @classmethod
+    def for_checkpoint(cls, model: SoleNet, meta: dict, checkpoint: Path) -> "OnnxModel":
+        """The ONNX file beside a checkpoint, exported on first use."""
+        path = checkpoint.with_suffix(".onnx")
+        if not path.is_file() or path.stat().st_mtime < checkpoint.stat().st_mtime:
+            export_onnx(model, meta, path)
+        return cls(path)
+
+    def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        outs = self.session.run(list(HEADS), {"image": x.detach().cpu().numpy().astype(np.float32)})
+        return {h: torch.from_numpy(o) for h, o in zip(HEADS, outs)}

@@ -1,0 +1,59 @@
+"""Left and right shoe of one runner: per-zone asymmetry, in numbers and in words.
+
+Both results are in the canonical frame (medial is medial for either foot),
+so zones compare directly. A difference beyond `pair.asymmetry_flag` is worth
+a look; two shoes of the same side usually mean a mix-up at upload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from inference.results import Prediction
+from inference.settings import InferenceSettings, load_inference_settings
+from inference.taxonomy import load_taxonomy
+
+
+@dataclass
+class PairReport:
+    asymmetry: dict[str, float] = field(default_factory=dict)   # right minus left, per zone
+    largest_zone: str | None = None
+    summary: str = ""
+    flagged: bool = False                                        # a difference past the threshold
+    notes: list[str] = field(default_factory=list)              # mix-ups, disagreements
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def compare_pair(a: Prediction, b: Prediction, settings: InferenceSettings | None = None) -> PairReport:
+    """Compare two results; which is left and which is right is read from their sides."""
+    settings = settings or load_inference_settings()
+    tax = load_taxonomy()
+    report = PairReport()
+    if not (a.zones and b.zones):
+        report.summary = "Both shoes need a readable result to be compared."
+        return report
+    if a.side == b.side:
+        report.notes.append(f"Both photos look like {a.side} shoes. Check that you uploaded one left and one right shoe "
+                            "(or set the side of each photo by hand).")
+        left, right = a, b
+    else:
+        left, right = (a, b) if a.side == tax.sides[0] else (b, a)
+    report.asymmetry = {z: round(right.zones[z] - left.zones[z], 4) for z in tax.zone_ids}
+    zone = max(report.asymmetry, key=lambda z: abs(report.asymmetry[z]))
+    diff = report.asymmetry[zone]
+    report.largest_zone = zone
+    report.flagged = abs(diff) >= settings.pair.asymmetry_flag
+    more, less = (right, left) if diff > 0 else (left, right)
+    label = tax.zone(zone).label.lower()
+    if report.flagged:
+        report.summary = (f"The {more.side} shoe is clearly more worn at the {label} "
+                          f"({more.zones[zone]:.2f} against {less.zones[zone]:.2f}). An asymmetry like this is worth "
+                          "a look: it can come from a difference between the legs in mobility, strength or an old injury.")
+    else:
+        report.summary = f"Both shoes wear much alike (largest difference {abs(diff):.2f}, at the {label})."
+    if left.label and right.label and left.label != right.label:
+        report.notes.append(f"The two shoes show different patterns: {tax.wear_class(left.label).label.lower()} on the left, "
+                            f"{tax.wear_class(right.label).label.lower()} on the right.")
+    return report

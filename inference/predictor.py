@@ -1,0 +1,176 @@
+"""The Predictor: any photo in, calibrated and explained results out.
+
+Steps: safe decode -> pass 1 on the whole photo (is there a sole, where, which
+way, which shoe; a photo of both soles side by side is split in two) ->
+quality gate -> pass 2 on the canonical crop (wear class, zones, severity)
+-> temperature-scaled probabilities -> optional Grad-CAM heatmap and zone
+diagram. One Predictor is safe to share between threads: model calls run
+under a lock (Grad-CAM hooks touch the model).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.checkpoint import load_checkpoint
+from inference.decode import ImageError, load_rgb
+from inference.explain import gradcam, heatmap_to_photo, overlay, zone_diagram
+from inference.forward import Scene, read_scene, read_wear
+from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
+from inference.preprocess import Box, Preprocessor
+from inference.quality import photo_flags, photo_measures
+from inference.results import Prediction
+from inference.settings import InferenceSettings, load_inference_settings
+from inference.taxonomy import load_taxonomy
+
+Source = str | Path | bytes
+NO_SOLE_MESSAGE = ("No shoe sole was found in this photo. Photograph the bottom of the shoe: "
+                   "the whole sole, lying flat, in good light.")
+
+
+class NoModelError(RuntimeError):
+    """No checkpoint given and no bundled model installed."""
+
+
+class Predictor:
+    def __init__(self, checkpoint: str | Path | None = None, device: str | None = None, backend: str = "torch",
+                 settings: InferenceSettings | None = None) -> None:
+        checkpoint = checkpoint or bundled_checkpoint()
+        if checkpoint is None:
+            raise NoModelError(NO_MODEL_MESSAGE)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model, self.meta = load_checkpoint(checkpoint, self.device)
+        self.checkpoint = Path(checkpoint)
+        self.pre = Preprocessor.from_meta(self.meta)
+        self.temperature = float(self.meta.get("temperature", 1.0))
+        self.settings = settings or load_inference_settings()
+        self.taxonomy = load_taxonomy()
+        self._lock = threading.Lock()
+        self.backend = backend
+        self.torch_model = self.model  # Grad-CAM needs gradients: always the PyTorch model
+        if backend == "onnx":
+            from inference.export import OnnxModel
+
+            self.model = OnnxModel.for_checkpoint(self.model, self.meta, self.checkpoint)
+        elif backend != "torch":
+            raise ValueError(f"backend must be torch or onnx, not {backend!r}")
+
+    # ------------------------------------------------------------ public API
+    def predict(self, source: Source, side: str | None = None, name: str | None = None, explain: bool = False) -> list[Prediction]:
+        """All soles in one photo (one result, or two for a photo of both soles)."""
+        return self.predict_batch([source], [side], [name], explain)[0]
+
+    def predict_batch(self, sources: Sequence[Source], sides: Sequence[str | None] | None = None,
+                      names: Sequence[str | None] | None = None, explain: bool = False) -> list[list[Prediction]]:
+        sides = list(sides) if sides is not None else [None] * len(sources)
+        names = list(names) if names is not None else [None] * len(sources)
+        out: list[list[Prediction]] = [[] for _ in sources]
+        images, where = [], []
+        for i, (src, nm) in enumerate(zip(sources, names)):
+            label = nm or (str(src) if not isinstance(src, bytes) else "upload")
+            if sides[i] not in (None, "auto", *self.taxonomy.sides):
+                out[i] = [Prediction(path=label, error=f"side must be left, right or auto, not {sides[i]!r}")]
+                continue
+            try:
+                images.append(load_rgb(src))
+                where.append(i)
+            except ImageError as exc:
+                out[i] = [Prediction(path=label, error=str(exc))]
+        if images:
+            with self._lock:
+                results = self._analyse(images, [None if sides[i] == "auto" else sides[i] for i in where], explain)
+            for i, preds in zip(where, results):
+                for p in preds:
+                    p.path = names[i] or (str(sources[i]) if not isinstance(sources[i], bytes) else "upload")
+                out[i] = preds
+        return out
+
+    # ------------------------------------------------------------ internals
+    def _analyse(self, images: list[np.ndarray], sides: list[str | None], explain: bool) -> list[list[Prediction]]:
+        scene = read_scene(self.model, self.pre, images, self.device)
+        # Split photos that hold both soles into two halves, each analysed as its own photo.
+        units: list[tuple[int, np.ndarray, str | None, str | None]] = []  # (photo index, image, side, part)
+        for i, img in enumerate(images):
+            halves = self._split_pair(img, scene, i)
+            if halves:
+                units += [(i, half, None, part) for part, half in halves]
+            else:
+                units.append((i, img, sides[i], None))
+        unit_images = [u[1] for u in units]
+        unit_scene = read_scene(self.model, self.pre, unit_images, self.device) if any(u[3] for u in units) else scene
+        fwd = read_wear(self.model, self.pre, unit_images, unit_scene, [u[2] for u in units], self.temperature, self.device)
+        results: list[list[Prediction]] = [[] for _ in images]
+        for k, (i, img, given, part) in enumerate(units):
+            results[i].append(self._result(k, img, given, part, unit_scene, fwd, explain))
+        return results
+
+    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[str, np.ndarray]] | None:
+        """Two soles side by side: a squarish box whose halves each hold one elongated sole."""
+        x0, y0, x1, y1 = scene.boxes[i]
+        w, h = x1 - x0, y1 - y0
+        if scene.sole_prob[i] < self.settings.quality.min_sole_probability or min(w, h) / max(w, h, 1e-6) < self.settings.pair.split_min_aspect:
+            return None
+        H, W = image.shape[:2]
+        if w >= h:  # side by side: split left / right
+            mid = int(np.clip((x0 + x1) / 2, 1, W - 1))
+            halves = [("left", image[:, :mid]), ("right", image[:, mid:])]
+        else:       # one above the other
+            mid = int(np.clip((y0 + y1) / 2, 1, H - 1))
+            halves = [("top", image[:mid]), ("bottom", image[mid:])]
+        check = read_scene(self.model, self.pre, [h_ for _, h_ in halves], self.device)
+        for b, p in zip(check.boxes, check.sole_prob):
+            bw, bh = b[2] - b[0], b[3] - b[1]
+            if p < self.settings.quality.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65:
+                return None
+        return [(part, np.ascontiguousarray(img)) for part, img in halves]
+
+    def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd, explain: bool) -> Prediction:
+        tax, q = self.taxonomy, self.settings.quality
+        box: Box = scene.boxes[k]
+        flags: list[str] = []
+        pred = Prediction(path="", part=part, box=[round(float(v), 1) for v in box],
+                          orientation=tax.orientations[int(scene.orientation[k])])
+        if scene.sole_prob[k] < q.min_sole_probability:
+            pred.flags = ["no_sole_found"]
+            pred.error = NO_SOLE_MESSAGE
+            return pred
+        flags += photo_flags(photo_measures(image, box), q, tuple(tax.quality_flags))
+        if int(scene.orientation[k]) == 2:  # two quarter turns: the toe pointed down, the photo was turned
+            flags.append("upside_down_corrected")
+        probs = fwd.probabilities[k]
+        top = int(probs.argmax())
+        if probs[top] < q.min_confidence:
+            flags.append("low_confidence")
+        if given_side is None and scene.side_prob[k] < q.min_side_confidence:
+            flags.append("side_uncertain")
+        zones = {z: round(float(s), 4) for z, s in zip(tax.zone_ids, fwd.zones[k][:-1])}
+        severity = float(fwd.zones[k][-1])
+        pred.flags = [f for f in tax.quality_flags if f in flags]
+        pred.label = None if set(pred.flags) & set(q.unusable) else tax.class_ids[top]
+        pred.confidence = round(float(probs[top]), 4)
+        pred.probabilities = {c: round(float(p), 6) for c, p in zip(tax.class_ids, probs)}
+        pred.side = fwd.side[k]
+        pred.side_source = "given" if given_side else "detected"
+        pred.zones = zones
+        pred.severity = round(severity, 4)
+        pred.severity_words = self.settings.severity_words(severity)
+        pred.replacement_hint = self._replacement_hint(zones)
+        pred.photo = image
+        if explain:
+            heat = gradcam(self.torch_model, fwd.tensors[k], top)
+            photo_heat = heatmap_to_photo(heat, image.shape[:2], box, self.pre.margin, int(scene.orientation[k]), pred.side)
+            pred.heatmap = overlay(image, photo_heat)
+            pred.diagram = zone_diagram(zones, pred.side, title=f"{pred.side.capitalize()} shoe: wear by zone")
+        return pred
+
+    def _replacement_hint(self, zones: dict[str, float]) -> str | None:
+        worn = [z for z, s in zones.items() if s >= self.settings.worn_through_zone]
+        if not worn:
+            return None
+        names = ", ".join(self.taxonomy.zone(z).label.lower() for z in worn)
+        return f"The tread is worn through in: {names}. A shoe this worn cushions and grips less; consider replacing it."

@@ -1,0 +1,62 @@
+"""Validated view of `configs/inference.yaml` (quality gate, pair analysis, hints)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from inference.config import ConfigError, load_yaml
+from inference.taxonomy import load_taxonomy
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quality(_Strict):
+    min_sole_probability: float = Field(ge=0, le=1)
+    min_sharpness: float = Field(ge=0)
+    dark_luminance: float = Field(ge=0, le=1)
+    bright_luminance: float = Field(ge=0, le=1)
+    min_sole_area: float = Field(ge=0, le=1)
+    min_confidence: float = Field(ge=0, le=1)
+    min_side_confidence: float = Field(ge=0.5, le=1)
+    unusable: tuple[str, ...]
+
+
+class Pair(_Strict):
+    asymmetry_flag: float = Field(gt=0, le=1)
+    split_min_aspect: float = Field(gt=0, le=1)
+
+
+class SeverityBand(_Strict):
+    below: float
+    words: str
+
+
+class InferenceSettings(_Strict):
+    quality: Quality
+    pair: Pair
+    severity: tuple[SeverityBand, ...]
+    worn_through_zone: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _known_flags(self) -> "InferenceSettings":
+        unknown = set(self.quality.unusable) - set(load_taxonomy().quality_flags)
+        if unknown:
+            raise ValueError(f"quality.unusable names unknown flags {sorted(unknown)}")
+        if [b.below for b in self.severity] != sorted(b.below for b in self.severity) or self.severity[-1].below <= 1:
+            raise ValueError("severity bands must rise and end above 1")
+        return self
+
+    def severity_words(self, severity: float) -> str:
+        return next(b.words for b in self.severity if severity < b.below)
+
+
+@lru_cache(maxsize=None)
+def load_inference_settings(name: str = "inference") -> InferenceSettings:
+    try:
+        return InferenceSettings.model_validate(load_yaml(name))
+    except ValidationError as exc:
+        raise ConfigError(f"inference config does not follow its schema:\n{exc}") from exc

@@ -1,0 +1,155 @@
+"""The Predictor and `solewear predict` / `solewear export`, on a tiny trained model.
+
+These tests check behaviour any model must have (one answer per file, clear
+errors, threads, ONNX parity, pictures that line up with the photo). How
+*good* the bundled model is, is tested in test_bundled_model.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.predictor import Predictor
+from inference.taxonomy import load_taxonomy
+from tests.conftest import REPO, train_smoke
+
+TAX = load_taxonomy()
+SAMPLES = REPO / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    return train_smoke(tmp_path_factory.mktemp("smoke-predict"), "optim.epochs=1")
+
+
+@pytest.fixture(scope="module")
+def predictor(checkpoint) -> Predictor:
+    return Predictor(checkpoint)
+
+
+def solewear(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "training.cli", *args], capture_output=True, text=True, timeout=300, cwd=REPO)
+
+
+@pytest.fixture(scope="module")
+def mixed_folder(tmp_path_factory) -> Path:
+    """Generated soles of both sides and all rotations, one photo with no sole, one corrupt file."""
+    folder = tmp_path_factory.mktemp("mixed")
+    for i, path in enumerate(sorted(SAMPLES.glob("*.jpg"))[:4]):
+        Image.open(path).rotate(90 * i, expand=True).save(folder / f"sole-{i}.jpg")
+    from sklearn.datasets import load_sample_image
+
+    Image.fromarray(load_sample_image("china.jpg")).save(folder / "landscape.jpg")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    return folder
+
+
+def test_predict_prints_one_json_line_per_file(checkpoint, mixed_folder, tmp_path):
+    out = solewear("predict", str(mixed_folder), "--checkpoint", str(checkpoint), "--json", "--save-visuals", str(tmp_path / "vis"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert sorted(Path(r["path"]).name for r in lines) == sorted(p.name for p in mixed_folder.iterdir())
+    keys = {"path", "label", "confidence", "probabilities", "side", "side_source", "zones", "severity", "flags", "error"}
+    for r in lines:
+        assert keys <= set(r)
+        if Path(r["path"]).name == "corrupt.jpg":
+            assert r["label"] is None and "picture" in r["error"]
+        elif r["label"] is not None:
+            assert r["label"] in TAX.class_ids and set(r["zones"]) == set(TAX.zone_ids)
+            assert sum(r["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+            assert r["side"] in TAX.sides and r["side_source"] == "detected"
+            assert all(f in TAX.quality_flags for f in r["flags"])
+    pngs = sorted(p.name for p in (tmp_path / "vis").iterdir())
+    assert "sole-0-heatmap.png" in pngs and "sole-0-zones.png" in pngs
+
+
+def test_given_side_is_used_and_reported(predictor):
+    pred = predictor.predict(SAMPLES / "02-right.jpg", side="right")[0]
+    assert pred.side == "right" and pred.side_source == "given"
+
+
+def test_usage_errors_exit_2():
+    assert solewear("predict").returncode == 2
+    assert solewear("predict", "x.jpg", "--side", "middle").returncode == 2
+
+
+def test_predictor_is_safe_to_share_between_threads(predictor):
+    photos = sorted(SAMPLES.glob("*.jpg"))[:4]
+    expected = [predictor.predict(p)[0].probabilities for p in photos]
+    got: dict[int, dict] = {}
+
+    def work(i: int) -> None:
+        got[i] = predictor.predict(photos[i % 4], explain=(i % 2 == 0))[0].probabilities
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, probs in got.items():
+        assert probs == pytest.approx(expected[i % 4], abs=1e-5)
+
+
+def test_bytes_and_batches_give_the_same_answer_as_files(predictor):
+    path = SAMPLES / "03-left.jpg"
+    a = predictor.predict(path)[0]
+    b = predictor.predict(path.read_bytes(), name="upload.jpg")[0]
+    c = predictor.predict_batch([path, SAMPLES / "05-left.jpg"])[0][0]
+    assert a.probabilities == b.probabilities
+    assert c.probabilities == pytest.approx(a.probabilities, abs=1e-3)  # batched kernels round differently
+    assert b.path == "upload.jpg"
+
+
+def test_heatmap_and_zone_diagram_line_up_with_the_photo(predictor):
+    pred = predictor.predict(SAMPLES / "07-left.jpg", explain=True)[0]
+    photo = Image.open(SAMPLES / "07-left.jpg")
+    assert pred.heatmap.size == photo.size
+    assert pred.diagram.size[1] > pred.diagram.size[0]
+    diff = np.abs(np.asarray(pred.heatmap, np.int16) - np.asarray(photo.convert("RGB"), np.int16)).sum(2)
+    x0, y0, x1, y1 = pred.box
+    m = 0.3 * max(x1 - x0, y1 - y0)
+    outside = np.ones(diff.shape, bool)
+    outside[max(0, int(y0 - m)): int(y1 + m), max(0, int(x0 - m)): int(x1 + m)] = False
+    assert diff[~outside].mean() > diff[outside].mean()  # the heat lies on the sole, not the background
+
+
+def test_onnx_backend_matches_pytorch(checkpoint, tmp_path):
+    torch_pred = Predictor(checkpoint)
+    onnx_pred = Predictor(checkpoint, backend="onnx")
+    for path in sorted(SAMPLES.glob("*.jpg"))[:3]:
+        a, b = torch_pred.predict(path)[0], onnx_pred.predict(path)[0]
+        for c in TAX.class_ids:
+            assert abs(a.probabilities[c] - b.probabilities[c]) <= 1e-4
+    out = solewear("export", "--checkpoint", str(checkpoint), "--format", "onnx", "--out", str(tmp_path / "m.onnx"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (tmp_path / "m.onnx").stat().st_size > 1e6 and (tmp_path / "m.json").is_file()
+
+
+def _scene(boxes, probs):
+    from inference.forward import Scene
+
+    n = len(boxes)
+    return Scene(np.array(probs), list(boxes), np.zeros(n, int), np.ones(n), ["left"] * n, np.ones(n))
+
+
+def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
+    """A squarish sole box whose halves each hold one elongated sole is split; a single sole is not."""
+    from inference import predictor as module
+
+    image = np.zeros((400, 600, 3), np.uint8)
+    halves_seen = _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9])
+    monkeypatch.setattr(module, "read_scene", lambda *a, **k: halves_seen)
+    split = predictor._split_pair(image, _scene([(50, 30, 550, 390)], [0.97]), 0)
+    assert [part for part, _ in split] == ["left", "right"]
+    assert split[0][1].shape[1] + split[1][1].shape[1] == 600
+    assert predictor._split_pair(image, _scene([(200, 20, 380, 390)], [0.97]), 0) is None  # one elongated sole
+    monkeypatch.setattr(module, "read_scene", lambda *a, **k: _scene([(40, 40, 200, 380), (0, 0, 300, 400)], [0.95, 0.2]))
+    assert predictor._split_pair(image, _scene([(50, 30, 550, 390)], [0.97]), 0) is None  # one half is empty

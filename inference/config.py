@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
+Schema = TypeVar("Schema", bound=BaseModel)
 
 #: The repository's `configs/` folder. `SOLEWEAR_CONFIG_DIR` overrides it, so an
 #: installed copy of the package can be pointed at a researcher's own configs.
@@ -44,3 +47,11 @@ def load_yaml(name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping at the top level")
     return data
+
+
+def validated(data: dict, schema: type[Schema], what: str) -> Schema:
+    """Check a mapping against a pydantic schema; the error lists every problem at once."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{what} does not follow its schema:\n{exc}") from exc

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from inference.config import ConfigError, load_yaml
+from inference.config import load_yaml, validated
 from inference.taxonomy import load_taxonomy
 
 
@@ -40,12 +40,16 @@ class InferenceSettings(_Strict):
     pair: Pair
     severity: tuple[SeverityBand, ...]
     worn_through_zone: float = Field(gt=0, le=1)
+    flag_messages: dict[str, str]
 
     @model_validator(mode="after")
     def _known_flags(self) -> "InferenceSettings":
         unknown = set(self.quality.unusable) - set(load_taxonomy().quality_flags)
         if unknown:
             raise ValueError(f"quality.unusable names unknown flags {sorted(unknown)}")
+        flags = set(load_taxonomy().quality_flags)
+        if set(self.flag_messages) != flags:
+            raise ValueError(f"flag_messages must explain exactly the taxonomy's flags {sorted(flags)}")
         if [b.below for b in self.severity] != sorted(b.below for b in self.severity) or self.severity[-1].below <= 1:
             raise ValueError("severity bands must rise and end above 1")
         return self
@@ -56,7 +60,4 @@ class InferenceSettings(_Strict):
 
 @lru_cache(maxsize=None)
 def load_inference_settings(name: str = "inference") -> InferenceSettings:
-    try:
-        return InferenceSettings.model_validate(load_yaml(name))
-    except ValidationError as exc:
-        raise ConfigError(f"inference config does not follow its schema:\n{exc}") from exc
+    return validated(load_yaml(name), InferenceSettings, "the inference config")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from inference.config import ConfigError, load_yaml
+from inference.config import load_yaml, validated
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 
@@ -138,10 +138,7 @@ class Taxonomy(_Strict):
 
 def parse_taxonomy(data: dict) -> Taxonomy:
     """Validate a raw mapping; the error lists every problem at once."""
-    try:
-        return Taxonomy.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"taxonomy config does not follow its schema:\n{exc}") from exc
+    return validated(data, Taxonomy, "the taxonomy config")
 
 
 @lru_cache(maxsize=None)

@@ -1,23 +1,61 @@
-"""The Streamlit app starts and is honest about its state."""
+"""The Streamlit app, driven through its real widgets with streamlit's AppTest."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from inference.model_store import bundled_checkpoint
+from inference.taxonomy import load_taxonomy
+
+
+def _app(repo) -> AppTest:
+    return AppTest.from_file(str(repo / "app.py"), default_timeout=180)
 
 
 def test_app_starts_and_says_it_is_not_a_diagnosis(repo):
-    at = AppTest.from_file(str(repo / "app.py"), default_timeout=60).run()
+    at = _app(repo).run()
     assert not at.exception
     assert at.title[0].value == "solewear"
     assert any("not a diagnosis" in info.value for info in at.info)
 
 
 def test_app_says_clearly_when_no_model_is_installed(repo):
-    at = AppTest.from_file(str(repo / "app.py"), default_timeout=60).run()
+    at = _app(repo).run()
     warnings = " ".join(w.value for w in at.warning)
-    if bundled_checkpoint() is None:
-        assert "No model is installed" in warnings
-    else:
-        assert "No model is installed" not in warnings
+    assert ("No model is installed" in warnings) == (bundled_checkpoint() is None)
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, data, "image/jpeg"))
+    return at.run()
+
+
+def test_uploading_a_sole_shows_a_result_with_pictures(repo):
+    at = _upload(_app(repo).run(), "my-left-shoe.jpg", (repo / "data" / "samples" / "03-left.jpg").read_bytes())
+    assert not at.exception
+    titles = [h.value for h in at.subheader]
+    labels = {c.label for c in load_taxonomy().classes}
+    assert any(t in labels or t.startswith("Perhaps") or t == "Can't tell" for t in titles), titles
+    assert len(at.get("image")) >= 2  # heatmap and zone diagram
+    assert any("clue, not a diagnosis" in i.value for i in at.info)
+
+
+def test_a_photo_without_a_sole_gets_cant_tell_and_the_reason(repo):
+    rng = np.random.default_rng(0)
+    wall = Image.fromarray(np.clip(170 + rng.normal(0, 5, (600, 400, 3)), 0, 255).astype(np.uint8))
+    buf = io.BytesIO()
+    wall.save(buf, format="JPEG")
+    at = _upload(_app(repo).run(), "wall.jpg", buf.getvalue())
+    assert not at.exception
+    assert "Can't tell" in [h.value for h in at.subheader]
+    assert any("No shoe sole was found" in w.value for w in at.warning)
+
+
+def test_a_broken_file_is_a_message_not_a_traceback(repo):
+    at = _upload(_app(repo).run(), "broken.jpg", b"\xff\xd8 definitely not a photo")
+    assert not at.exception
+    assert any("not a picture" in w.value for w in at.warning)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from inference.config import ConfigError, load_yaml
+from inference.config import ConfigError, load_yaml, validated
 
 
 class _Strict(BaseModel):
@@ -119,10 +119,7 @@ def load_config(path: str, overrides: list[str] | None = None, data_dir: str | N
         raw["data"]["val"] = None
     if out is not None:
         raw["out"] = out
-    try:
-        return TrainConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: the run config does not follow its schema:\n{exc}") from exc
+    return validated(raw, TrainConfig, f"the run config {path}")
 
 
 def save_config(cfg: TrainConfig, path: Path) -> None:

@@ -32,7 +32,8 @@ def read_eval_set(path: Path) -> list[Record]:
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
-             batch_size: int = 32, progress: bool = True) -> dict:
+             batch_size: int = 32, progress: bool = True, transform=None) -> dict:
+    """Evaluate; `transform(image, record, index)` may degrade each decoded photo first (robustness)."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
     pre = Preprocessor.from_meta(meta)
@@ -46,11 +47,15 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         images, boxes, kept = [], [], []
         for r in chunk:
             try:
-                images.append(load_rgb(r.path))
+                image = load_rgb(r.path)
             except ImageError as exc:
                 unreadable.append(f"{r.path}: {exc}")
                 continue
-            boxes.append(r.box if r.box is not None else (mask_box(r.mask_path) if r.mask_path else None))
+            box = r.box if r.box is not None else (mask_box(r.mask_path) if r.mask_path else None)
+            if transform is not None:
+                image, box = transform(image, box, r, start + len(kept))
+            images.append(image)
+            boxes.append(box)
             kept.append(r)
         if not kept:
             continue

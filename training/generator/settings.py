@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from inference.config import ConfigError, load_yaml
+from inference.config import load_yaml, validated
 from inference.taxonomy import load_taxonomy
 
 Range = tuple[float, float]
@@ -100,7 +100,4 @@ class GeneratorSettings(_Strict):
 
 @lru_cache(maxsize=None)
 def load_settings(name: str = "generator") -> GeneratorSettings:
-    try:
-        return GeneratorSettings.model_validate(load_yaml(name))
-    except ValidationError as exc:
-        raise ConfigError(f"generator config does not follow its schema:\n{exc}") from exc
+    return validated(load_yaml(name), GeneratorSettings, "the generator config")

@@ -1,0 +1,78 @@
+"""Prediction speed on this machine, beside a torchvision ResNet-18 measured in the same run.
+
+Targets (issue 5): model forward at batch 1 no slower than 0.35x ResNet-18 at
+224 px; `predict` on a 12-megapixel JPEG (decode, locate, canonicalise,
+forward, zones) under 150 ms, under 350 ms with the heatmap; a batch of 64
+one-megapixel photos at 25 images/s or more. Medians of repeated runs.
+Usage: python -m benchmarks predict [--checkpoint CKPT] [--repeats 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+
+from inference.predictor import Predictor
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _jpeg(width: int, height: int, seed: int) -> bytes:
+    """A photo-like JPEG: a sample sole scaled up, with sensor noise so it compresses like a real one."""
+    from pathlib import Path
+
+    sample = Image.open(sorted((Path(__file__).parents[1] / "data" / "samples").glob("*.jpg"))[seed % 10]).convert("RGB")
+    big = np.asarray(sample.resize((width, height), Image.Resampling.BILINEAR)).astype(np.int16)
+    big = np.clip(big + np.random.default_rng(seed).integers(-6, 7, big.shape), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def run(argv: list[str]) -> list[dict]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks predict")
+    parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    rows = []
+    with torch.inference_mode():
+        resnet = torchvision.models.resnet18(weights=None).eval()
+        x224 = torch.randn(1, 3, 224, 224)
+        resnet_ms = _median_ms(lambda: resnet(x224), args.repeats)
+    rows.append({"what": "torchvision ResNet-18 forward, 224 px, batch 1", "backend": "torch", "ms": round(resnet_ms, 2)})
+
+    for backend in ("torch", "onnx"):
+        p = Predictor(args.checkpoint, backend=backend)
+        size = p.pre.input_size
+        x = torch.randn(1, 3, size, size)
+        with torch.inference_mode():
+            fwd_ms = _median_ms(lambda: p.model(x), args.repeats)
+        rows.append({"what": f"solewear forward, {size} px, batch 1", "backend": backend, "ms": round(fwd_ms, 2),
+                     "ratio_to_resnet18": round(fwd_ms / resnet_ms, 3), "target": "<= 0.35"})
+        photo = _jpeg(4000, 3000, 1)
+        rows.append({"what": "predict, 12 MP JPEG", "backend": backend,
+                     "ms": round(_median_ms(lambda: p.predict(photo), args.repeats), 1), "target": "< 150"})
+        if backend == "torch":
+            rows.append({"what": "predict + heatmap, 12 MP JPEG", "backend": backend,
+                         "ms": round(_median_ms(lambda: p.predict(photo, explain=True), max(5, args.repeats // 3)), 1),
+                         "target": "< 350"})
+        batch = [_jpeg(1155, 866, i) for i in range(64)]
+        seconds = _median_ms(lambda: p.predict_batch(batch), 3) / 1000
+        rows.append({"what": "batch of 64 one-megapixel photos", "backend": backend,
+                     "images_per_s": round(64 / seconds, 1), "target": ">= 25"})
+    return rows

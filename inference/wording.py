@@ -1,0 +1,39 @@
+"""Plain words for a result: the headline a runner reads first and why a result is uncertain.
+
+Kept out of the Streamlit code so the CLI, the report and the app say the
+same thing, and so it can be tested without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inference.results import Prediction
+from inference.settings import load_inference_settings
+from inference.taxonomy import load_taxonomy
+
+CLUE_NOT_DIAGNOSIS = ("A wear pattern is a clue, not a diagnosis: shoes also wear from their design, surfaces and "
+                      "mileage. Use this to decide what to check, not what is wrong.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    title: str            # e.g. "Over-pronation" or "Can't tell"
+    certain: bool         # False: show as "can't tell" / weak hint
+    shows: str            # what the sole shows
+    suggests: str         # what it commonly suggests
+    reasons: list[str]    # flag messages, in order
+
+
+def verdict(pred: Prediction) -> Verdict:
+    tax = load_taxonomy()
+    messages = load_inference_settings().flag_messages
+    reasons = [messages[f] for f in pred.flags]
+    if pred.error and not pred.flags:
+        return Verdict("Can't read this file", False, "", "", [pred.error])
+    if pred.label is None:
+        return Verdict("Can't tell", False, "", "", reasons)
+    wc = tax.wear_class(pred.label)
+    unsure = "low_confidence" in pred.flags
+    title = f"Perhaps {wc.label.lower()}" if unsure else wc.label
+    return Verdict(title, not unsure, wc.shows, wc.suggests, reasons)

@@ -1,0 +1,84 @@
+"""The bundled default model: shipped, loaded by default, and right where it can be checked.
+
+Accuracy on large generated sets is measured by `python -m training.model_card`
+(MODEL_CARD.md); these tests pin behaviour a user would notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.model_store import bundled_checkpoint
+from inference.predictor import Predictor
+from inference.taxonomy import load_taxonomy
+from tests.conftest import REPO
+
+TAX = load_taxonomy()
+SAMPLES = REPO / "data" / "samples"
+REAL = REPO.parent / "shared" / "real-soles"
+
+
+@pytest.fixture(scope="module")
+def predictor() -> Predictor:
+    assert bundled_checkpoint() is not None, "the default model must ship inside the inference package"
+    return Predictor()
+
+
+def test_bundled_model_is_small_and_matches_the_taxonomy(predictor):
+    assert predictor.checkpoint.stat().st_size < 20 * 2**20
+    assert predictor.meta["classes"] == TAX.class_ids and predictor.meta["zones"] == TAX.zone_ids
+
+
+def _jpeg(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=92)
+    return buf.getvalue()
+
+
+def test_sides_and_rotations_of_generated_soles_come_out_right(predictor):
+    rows = list(csv.DictReader(open(SAMPLES / "manifest.csv")))
+    side_ok = orient_ok = label_ok = n = 0
+    for row in rows:
+        photo = Image.open(SAMPLES / row["path"])
+        base = TAX.orientations.index(row["orientation"])
+        for turns in range(4):  # PIL rotates anticlockwise: each turn moves the toe one step anticlockwise
+            pred = predictor.predict(_jpeg(photo.rotate(90 * turns, expand=True)), name=row["path"])[0]
+            n += 1
+            side_ok += pred.side == row["side"]
+            orient_ok += pred.orientation == TAX.orientations[(base - turns) % 4]
+            label_ok += pred.label == row["label"]
+    assert side_ok / n >= 0.9 and orient_ok / n >= 0.9
+    assert label_ok / n >= 0.6
+
+
+def test_a_blank_wall_is_refused(predictor):
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(np.clip(180 + rng.normal(0, 6, (800, 600, 3)), 0, 255).astype(np.uint8))
+    pred = predictor.predict(_jpeg(img), name="wall")[0]
+    assert "no_sole_found" in pred.flags and pred.label is None and pred.error
+
+
+def test_sole_free_photos_are_refused(predictor):
+    """Empty surfaces, walls, shoes seen from the side, landscapes drawn by the generator (seeds unseen in training)."""
+    from training.generator.negatives import render_negative
+
+    preds = predictor.predict_batch([_jpeg(Image.fromarray(render_negative(900_000 + i))) for i in range(30)])
+    refused = sum("no_sole_found" in p[0].flags for p in preds)
+    assert refused >= 27
+
+
+def test_real_photos_taken_toe_down_are_found_and_turned(predictor):
+    photos = sorted(REAL.glob("*.jpg"))
+    assert photos, f"the real sole photos are expected in {REAL}"
+    for path in photos:
+        pred = predictor.predict(path)[0]
+        assert "no_sole_found" not in pred.flags, path.name
+        assert pred.orientation == "toe_down", path.name
+        assert pred.side == "left", path.name  # both photographs show left shoes
+        assert "upside_down_corrected" in pred.flags

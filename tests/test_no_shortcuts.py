@@ -1,0 +1,47 @@
+"""No shortcut features: nothing but the wear may tell the classes apart.
+
+Colours, backgrounds, tread families, outlines and photo conditions are drawn
+from streams that never see the class. This test checks it the statistical
+way: across 1,000 generated shoes, each such attribute is independent of the
+label (chi-square test), so a model cannot learn the class from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from scipy.stats import chi2_contingency
+
+from training.generator.dataset import GenerateOptions, sample_specs
+from training.generator.sample import _rng, simulate_shoe
+from training.generator.scene import sample_photo_params
+from training.generator.settings import load_settings
+
+N = 1000
+
+
+@pytest.fixture(scope="module")
+def attributes() -> list[dict]:
+    settings = load_settings()
+    rows = []
+    for spec in sample_specs(GenerateOptions(n=N, seed=2024)):
+        shoe = simulate_shoe(spec, settings)
+        photo = sample_photo_params(settings, _rng(spec.photo_seed, 1))
+        rows.append({"label": spec.label, "tread_family": shoe.tread.family, "outline": shoe.outline.shape,
+                     "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
+                     "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
+                     "mileage_band": int(shoe.gait.mileage_km // 250)})
+    return rows
+
+
+@pytest.mark.parametrize("attribute", ["tread_family", "outline", "surface", "background", "side", "orientation",
+                                       "hand", "ruler", "mileage_band"])
+def test_attribute_is_independent_of_the_class(attributes, attribute):
+    labels = sorted({r["label"] for r in attributes})
+    values = sorted({r[attribute] for r in attributes}, key=str)
+    counts = Counter((r["label"], r[attribute]) for r in attributes)
+    table = np.array([[counts[(lab, v)] for v in values] for lab in labels])
+    p = chi2_contingency(table).pvalue if len(values) > 1 else 1.0
+    assert p > 0.001, f"{attribute} is associated with the class (p={p:.2g}): a shortcut a model could learn"

@@ -5,6 +5,7 @@ Targets (issue 5): model forward at batch 1 no slower than 0.35x ResNet-18 at
 forward, zones) under 150 ms, under 350 ms with the heatmap; a batch of 64
 one-megapixel photos at 25 images/s or more. Medians of repeated runs.
 Usage: python -m benchmarks predict [--checkpoint CKPT] [--repeats 15]
+(The Predictor's default backend on a CPU is onnx.)
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--checkpoint", default=None, help="model checkpoint (default: the bundled model)")
     pr.add_argument("--json", action="store_true", help="one JSON object per result, one per line")
     pr.add_argument("--save-visuals", default=None, metavar="DIR", help="write heatmap and zone-diagram PNGs here")
-    pr.add_argument("--backend", choices=["torch", "onnx"], default="torch")
+    pr.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto", help="auto: onnxruntime on a CPU, PyTorch on CUDA")
     pr.add_argument("--batch-size", type=int, default=16)
     pr.set_defaults(func=cmd_predict)
 

@@ -7,7 +7,9 @@ so the ONNX model is self-describing. Export checks parity with PyTorch.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import torch
 from inference.model import SoleNet
 
 HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
+CACHE_DIR = Path(os.environ.get("SOLEWEAR_CACHE", Path.home() / ".cache" / "solewear"))
 
 
 class _TupleHeads(torch.nn.Module):
@@ -65,9 +68,14 @@ class OnnxModel:
 
     @classmethod
     def for_checkpoint(cls, model: SoleNet, meta: dict, checkpoint: Path) -> "OnnxModel":
-        """The ONNX file beside a checkpoint, exported on first use."""
-        path = checkpoint.with_suffix(".onnx")
-        if not path.is_file() or path.stat().st_mtime < checkpoint.stat().st_mtime:
+        """The checkpoint's ONNX twin, exported (and parity-checked) once into the user's cache.
+
+        Keyed by the weights' hash, so a retrained checkpoint never reuses a stale export;
+        the cache holds only model files, never anything a user uploaded.
+        """
+        digest = hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()[:20]
+        path = CACHE_DIR / f"{digest}.onnx"
+        if not path.is_file():
             export_onnx(model, meta, path)
         return cls(path)
 

@@ -38,8 +38,9 @@ class NoModelError(RuntimeError):
 
 
 class Predictor:
-    def __init__(self, checkpoint: str | Path | None = None, device: str | None = None, backend: str = "torch",
+    def __init__(self, checkpoint: str | Path | None = None, device: str | None = None, backend: str = "auto",
                  settings: InferenceSettings | None = None) -> None:
+        """`backend`: "torch", "onnx" (onnxruntime, about 3x faster on a CPU) or "auto" (onnx on CPU, torch on CUDA)."""
         checkpoint = checkpoint or bundled_checkpoint()
         if checkpoint is None:
             raise NoModelError(NO_MODEL_MESSAGE)
@@ -51,6 +52,8 @@ class Predictor:
         self.settings = settings or load_inference_settings()
         self.taxonomy = load_taxonomy()
         self._lock = threading.Lock()
+        if backend == "auto":
+            backend = "onnx" if self.device == "cpu" else "torch"
         self.backend = backend
         self.torch_model = self.model  # Grad-CAM needs gradients: always the PyTorch model
         if backend == "onnx":

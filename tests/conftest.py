@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+# ONNX exports made by tests go to a throw-away cache, not the user's.
+os.environ.setdefault("SOLEWEAR_CACHE", os.path.join(os.environ.get("TMPDIR", "/tmp"), "solewear-test-cache"))
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402

@@ -122,7 +122,7 @@ def test_heatmap_and_zone_diagram_line_up_with_the_photo(predictor):
 
 
 def test_onnx_backend_matches_pytorch(checkpoint, tmp_path):
-    torch_pred = Predictor(checkpoint)
+    torch_pred = Predictor(checkpoint, backend="torch")
     onnx_pred = Predictor(checkpoint, backend="onnx")
     for path in sorted(SAMPLES.glob("*.jpg"))[:3]:
         a, b = torch_pred.predict(path)[0], onnx_pred.predict(path)[0]

@@ -29,6 +29,7 @@ from training.robustness import robustness_table
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_SOLES = REPO.parent / "shared" / "real-soles"
+TOLERANCE = 0.08
 
 
 def pointing_game(predictor: Predictor, data: Path, limit: int = 300) -> dict:
@@ -46,11 +47,14 @@ def pointing_game(predictor: Predictor, data: Path, limit: int = 300) -> dict:
         photo_heat = heatmap_to_photo(heat, image.shape[:2], fwd.scene.boxes[0], predictor.pre.margin,
                                       int(fwd.scene.orientation[0]), fwd.side[0])
         y, x = np.unravel_index(int(photo_heat.argmax()), photo_heat.shape)
-        region = cv2.dilate((depth >= 0.6 * depth.max()).astype(np.uint8), np.ones((9, 9), np.uint8))
+        x0, y0, x1, y1 = fwd.scene.boxes[0]
+        tol = max(1, int(TOLERANCE * max(x1 - x0, y1 - y0)))  # as the classic pointing game's 15 px at 224 px
+        region = cv2.dilate((depth >= 0.6 * depth.max()).astype(np.uint8), np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
         hits += int(region[y, x] > 0)
         n += 1
     return {"images": n, "hits": hits, "rate": hits / n if n else float("nan"),
-            "rule": "peak of the heatmap inside the region worn to at least 60% of the image's deepest wear (dilated 4 px)"}
+            "rule": f"peak of the heatmap within {TOLERANCE:.0%} of the sole's length of the region worn to at least 60% "
+                    "of the image's deepest wear"}
 
 
 def real_photo_check(predictor: Predictor, out_dir: Path) -> list[dict]:

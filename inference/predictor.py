@@ -113,24 +113,33 @@ class Predictor:
         return results
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[str, np.ndarray]] | None:
-        """Two soles side by side: a squarish box whose halves each hold one elongated sole."""
+        """Both soles in one photo: split it when each half holds one whole, elongated sole.
+
+        Candidates: a photo whose detected sole box is squarish (two soles side by
+        side or one above the other), and any landscape photo (split down the middle:
+        runners often lay both shoes next to each other). A half whose sole touches
+        the cut is half of one sole, not a sole of its own.
+        """
+        q = self.settings.quality
+        H, W = image.shape[:2]
         x0, y0, x1, y1 = scene.boxes[i]
         w, h = x1 - x0, y1 - y0
-        if scene.sole_prob[i] < self.settings.quality.min_sole_probability or min(w, h) / max(w, h, 1e-6) < self.settings.pair.split_min_aspect:
+        squarish = scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect
+        if squarish and h > w:
+            vertical, cut = False, int(np.clip((y0 + y1) / 2, 1, H - 1))
+        elif squarish or W >= 1.15 * H:
+            vertical, cut = True, int(np.clip((x0 + x1) / 2 if squarish else W / 2, 1, W - 1))
+        else:
             return None
-        H, W = image.shape[:2]
-        if w >= h:  # side by side: split left / right
-            mid = int(np.clip((x0 + x1) / 2, 1, W - 1))
-            halves = [("left", image[:, :mid]), ("right", image[:, mid:])]
-        else:       # one above the other
-            mid = int(np.clip((y0 + y1) / 2, 1, H - 1))
-            halves = [("top", image[:mid]), ("bottom", image[mid:])]
-        check = read_scene(self.model, self.pre, [h_ for _, h_ in halves], self.device)
-        for b, p in zip(check.boxes, check.sole_prob):
-            bw, bh = b[2] - b[0], b[3] - b[1]
-            if p < self.settings.quality.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65:
+        halves = [("left", image[:, :cut]), ("right", image[:, cut:])] if vertical else [("top", image[:cut]), ("bottom", image[cut:])]
+        check = read_scene(self.model, self.pre, [part for _, part in halves], self.device)
+        for k, ((name, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
+            bw, bh = box[2] - box[0], box[3] - box[1]
+            size = part.shape[1] if vertical else part.shape[0]
+            gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])
+            if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < 0.02 * size:
                 return None
-        return [(part, np.ascontiguousarray(img)) for part, img in halves]
+        return [(name, np.ascontiguousarray(part)) for name, part in halves]
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd, explain: bool) -> Prediction:
         tax, q = self.taxonomy, self.settings.quality

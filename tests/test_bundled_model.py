@@ -82,3 +82,12 @@ def test_real_photos_taken_toe_down_are_found_and_turned(predictor):
         assert pred.orientation == "toe_down", path.name
         assert pred.side == "left", path.name  # both photographs show left shoes
         assert "upside_down_corrected" in pred.flags
+
+
+def test_a_photo_of_both_soles_gives_two_results(predictor):
+    left, right = Image.open(SAMPLES / "05-left.jpg"), Image.open(SAMPLES / "06-right.jpg")
+    pair = Image.new("RGB", (left.width + right.width, left.height))
+    pair.paste(left, (0, 0))
+    pair.paste(right, (left.width, 0))
+    results = predictor.predict(_jpeg(pair), name="both.jpg")
+    assert [(r.part, r.side) for r in results] == [("left", "left"), ("right", "right")]

@@ -141,15 +141,19 @@ def _scene(boxes, probs):
 
 
 def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
-    """A squarish sole box whose halves each hold one elongated sole is split; a single sole is not."""
+    """Split when each half holds one whole elongated sole; not for one sole, half soles or empty halves."""
     from inference import predictor as module
 
-    image = np.zeros((400, 600, 3), np.uint8)
-    halves_seen = _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9])
-    monkeypatch.setattr(module, "read_scene", lambda *a, **k: halves_seen)
-    split = predictor._split_pair(image, _scene([(50, 30, 550, 390)], [0.97]), 0)
-    assert [part for part, _ in split] == ["left", "right"]
-    assert split[0][1].shape[1] + split[1][1].shape[1] == 600
-    assert predictor._split_pair(image, _scene([(200, 20, 380, 390)], [0.97]), 0) is None  # one elongated sole
-    monkeypatch.setattr(module, "read_scene", lambda *a, **k: _scene([(40, 40, 200, 380), (0, 0, 300, 400)], [0.95, 0.2]))
-    assert predictor._split_pair(image, _scene([(50, 30, 550, 390)], [0.97]), 0) is None  # one half is empty
+    landscape = np.zeros((400, 600, 3), np.uint8)
+    halves = {"good": _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9]),
+              "cut": _scene([(40, 40, 299, 380), (0, 30, 220, 390)], [0.95, 0.9]),       # one sole cut in two
+              "empty": _scene([(40, 40, 200, 380), (0, 0, 300, 400)], [0.95, 0.2])}
+    for case, expected in (("good", ["left", "right"]), ("cut", None), ("empty", None)):
+        monkeypatch.setattr(module, "read_scene", lambda *a, _s=halves[case], **k: _s)
+        split = predictor._split_pair(landscape, _scene([(50, 30, 550, 390)], [0.97]), 0)
+        assert (None if split is None else [part for part, _ in split]) == expected, case
+        if split:
+            assert split[0][1].shape[1] + split[1][1].shape[1] == 600  # nothing lost at the cut
+    portrait = np.zeros((600, 400, 3), np.uint8)
+    monkeypatch.setattr(module, "read_scene", lambda *a, **k: pytest.fail("a single upright sole needs no second look"))
+    assert predictor._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None

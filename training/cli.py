@@ -8,6 +8,7 @@ need inference import nothing from training.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"solewear train: {exc}", file=sys.stderr)
         return 2
-    if int(__import__("os").environ.get("RANK", "0")) == 0:
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun, only rank 0 reports
         print(f"best checkpoint: {best}")
     return 0
 
@@ -88,7 +89,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from training.data import DataError
     from training.evaluate import evaluate, summary_table
 
-    out_dir = args.out or Path(args.checkpoint).resolve().parent / f"eval-{Path(args.manifest).resolve().parent.name if Path(args.manifest).name == 'manifest.csv' else Path(args.manifest).name}"
+    data = Path(args.manifest).resolve()
+    data_dir = data.parent if data.name == "manifest.csv" else data
+    out_dir = args.out or Path(args.checkpoint).resolve().parent / f"eval-{data_dir.name}"
     try:
         report = evaluate(Path(args.checkpoint), Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
     except (DataError, ImageError, FileNotFoundError) as exc:

@@ -91,7 +91,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     data = Path(args.manifest).resolve()
     data_dir = data.parent if data.name == "manifest.csv" else data
-    out_dir = args.out or Path(args.checkpoint).resolve().parent / f"eval-{data_dir.name}"
+    out_dir = args.out or Path("runs") / f"eval-{Path(args.checkpoint).stem}-{data_dir.name}"
     try:
         report = evaluate(Path(args.checkpoint), Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
     except (DataError, ImageError, FileNotFoundError) as exc:
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Accuracy, macro-F1, per-class metrics, confusion matrix, zone MAE, side/orientation accuracy, calibration, bootstrap intervals.")
     ev.add_argument("--checkpoint", required=True)
     ev.add_argument("--manifest", required=True, help="manifest.csv, or a data-set folder")
-    ev.add_argument("--out", type=Path, default=None, help="where to write report.json and the plots")
+    ev.add_argument("--out", type=Path, default=None, help="where to write report.json and the plots (default runs/eval-CHECKPOINT-DATA)")
     ev.add_argument("--given-side", action="store_true", help="use the labelled side instead of detecting it")
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--quiet", action="store_true")

@@ -13,7 +13,13 @@ from inference.config import ConfigError
 from inference.decode import load_rgb
 from inference.model import BACKBONES
 from inference.preprocess import (
-    Preprocessor, apply_pose, canonicalise, compose_pose, image_box_to_scene, pose_box, scene_box_to_image,
+    Preprocessor,
+    apply_pose,
+    canonicalise,
+    compose_pose,
+    image_box_to_scene,
+    pose_box,
+    scene_box_to_image,
 )
 from inference.taxonomy import load_taxonomy
 from training.augment import Targets, pose_view

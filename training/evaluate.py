@@ -21,7 +21,14 @@ from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
 from training.data import Record, read_folder, read_manifest
-from training.metrics import bootstrap_ci, box_iou, classification_report, expected_calibration_error, reliability_bins, softmax
+from training.metrics import (
+    bootstrap_ci,
+    box_iou,
+    classification_report,
+    expected_calibration_error,
+    reliability_bins,
+    softmax,
+)
 from training.views import mask_box
 
 

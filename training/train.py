@@ -30,8 +30,20 @@ from inference.preprocess import Preprocessor
 from inference.taxonomy import load_taxonomy
 from training import distributed
 from training.config import LossCfg, TrainConfig, save_config
-from training.data import DataError, Record, load_train_val, sampling_weights, usable_for_training, epoch_indices
-from training.metrics import box_iou, classification_report, expected_calibration_error, fit_temperature, softmax
+from training.data import (
+    DataError,
+    epoch_indices,
+    load_train_val,
+    sampling_weights,
+    usable_for_training,
+)
+from training.metrics import (
+    box_iou,
+    classification_report,
+    expected_calibration_error,
+    fit_temperature,
+    softmax,
+)
 from training.views import SoleViews
 
 METRIC_COLUMNS = ("epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",

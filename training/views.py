@@ -15,7 +15,14 @@ import torch
 from torch.utils.data import Dataset
 
 from inference.decode import load_rgb
-from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, image_box_to_scene, pose_box
+from inference.preprocess import (
+    Box,
+    Preprocessor,
+    apply_pose,
+    compose_pose,
+    image_box_to_scene,
+    pose_box,
+)
 from inference.taxonomy import load_taxonomy
 from training.augment import Targets, photometric, pose_view
 from training.config import AugmentCfg

@@ -11,7 +11,15 @@ import cv2
 import numpy as np
 
 from training.generator.scene import (
-    BACKGROUNDS, _camera, _draw_card, _draw_hand, _draw_ruler, _lighting, _tex, background, sample_photo_params,
+    BACKGROUNDS,
+    _camera,
+    _draw_card,
+    _draw_hand,
+    _draw_ruler,
+    _lighting,
+    _tex,
+    background,
+    sample_photo_params,
 )
 from training.generator.settings import load_settings
 

@@ -88,7 +88,7 @@ def runner_page(predictor: Predictor) -> None:
     with st.spinner("Reading the wear..."):
         results = predictor.predict_batch([b for _, b in photos], [None if s == "auto" else s for s in sides],
                                           [n for n, _ in photos], explain=True)
-    del photos  # uploaded bytes are not kept beyond this run
+    del photos  # this script keeps no copy of the uploads and writes nothing to disk
     preds = [p for group in results for p in group]
     st.info(CLUE_NOT_DIAGNOSIS)
     columns = st.columns(min(2, len(preds)))

@@ -32,6 +32,13 @@ class Scene:
     side: list[str]               # detected side
     side_prob: np.ndarray         # (N,)
 
+    @staticmethod
+    def gather(picks: Sequence[tuple["Scene", int]]) -> "Scene":
+        """Rows picked from several scenes, in order (so nothing already read is read again)."""
+        return Scene(np.array([s.sole_prob[i] for s, i in picks]), [s.boxes[i] for s, i in picks],
+                     np.array([s.orientation[i] for s, i in picks]), np.array([s.orientation_prob[i] for s, i in picks]),
+                     [s.side[i] for s, i in picks], np.array([s.side_prob[i] for s, i in picks]))
+
 
 @dataclass(frozen=True)
 class Forward:

@@ -20,7 +20,7 @@ import torch
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.explain import gradcam, heatmap_to_photo, overlay, zone_diagram
-from inference.forward import Scene, read_scene, read_wear
+from inference.forward import Forward, Scene, read_scene, read_wear
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
 from inference.preprocess import Box, Preprocessor
 from inference.quality import photo_flags, photo_measures
@@ -72,53 +72,58 @@ class Predictor:
                       names: Sequence[str | None] | None = None, explain: bool = False) -> list[list[Prediction]]:
         sides = list(sides) if sides is not None else [None] * len(sources)
         names = list(names) if names is not None else [None] * len(sources)
+        labels = [nm or (str(src) if not isinstance(src, bytes) else "upload") for src, nm in zip(sources, names)]
         out: list[list[Prediction]] = [[] for _ in sources]
         images, where = [], []
-        for i, (src, nm) in enumerate(zip(sources, names)):
-            label = nm or (str(src) if not isinstance(src, bytes) else "upload")
+        for i, src in enumerate(sources):
             if sides[i] not in (None, "auto", *self.taxonomy.sides):
-                out[i] = [Prediction(path=label, error=f"side must be left, right or auto, not {sides[i]!r}")]
+                out[i] = [Prediction(path=labels[i], error=f"side must be left, right or auto, not {sides[i]!r}")]
                 continue
             try:
                 images.append(load_rgb(src))
                 where.append(i)
             except ImageError as exc:
-                out[i] = [Prediction(path=label, error=str(exc))]
+                out[i] = [Prediction(path=labels[i], error=str(exc))]
         if images:
             with self._lock:
                 results = self._analyse(images, [None if sides[i] == "auto" else sides[i] for i in where], explain)
             for i, preds in zip(where, results):
                 for p in preds:
-                    p.path = names[i] or (str(sources[i]) if not isinstance(sources[i], bytes) else "upload")
+                    p.path = labels[i]
                 out[i] = preds
         return out
 
     # ------------------------------------------------------------ internals
     def _analyse(self, images: list[np.ndarray], sides: list[str | None], explain: bool) -> list[list[Prediction]]:
         scene = read_scene(self.model, self.pre, images, self.device)
-        # Split photos that hold both soles into two halves, each analysed as its own photo.
-        units: list[tuple[int, np.ndarray, str | None, str | None]] = []  # (photo index, image, side, part)
+        # A photo holding both soles becomes two units (its halves); pass 1 has already read each unit.
+        units: list[tuple[int, np.ndarray, str | None, str | None]] = []  # (photo index, image, given side, part)
+        picks: list[tuple[Scene, int]] = []
         for i, img in enumerate(images):
-            halves = self._split_pair(img, scene, i)
-            if halves:
+            split = self._split_pair(img, scene, i)
+            if split:
+                halves, half_scene = split
                 units += [(i, half, None, part) for part, half in halves]
+                picks += [(half_scene, 0), (half_scene, 1)]
             else:
                 units.append((i, img, sides[i], None))
+                picks.append((scene, i))
+        unit_scene = Scene.gather(picks)
         unit_images = [u[1] for u in units]
-        unit_scene = read_scene(self.model, self.pre, unit_images, self.device) if any(u[3] for u in units) else scene
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, [u[2] for u in units], self.temperature, self.device)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
             results[i].append(self._result(k, img, given, part, unit_scene, fwd, explain))
         return results
 
-    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[str, np.ndarray]] | None:
+    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
 
         Candidates: a photo whose detected sole box is squarish (two soles side by
         side or one above the other), and any landscape photo (split down the middle:
         runners often lay both shoes next to each other). A half whose sole touches
-        the cut is half of one sole, not a sole of its own.
+        the cut is half of one sole, not a sole of its own. Returns the halves and
+        pass 1's reading of them.
         """
         q = self.settings.quality
         H, W = image.shape[:2]
@@ -139,9 +144,10 @@ class Predictor:
             gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])
             if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < 0.02 * size:
                 return None
-        return [(name, np.ascontiguousarray(part)) for name, part in halves]
+        return [(name, np.ascontiguousarray(part)) for name, part in halves], check
 
-    def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd, explain: bool) -> Prediction:
+    def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd: Forward,
+                explain: bool) -> Prediction:
         tax, q = self.taxonomy, self.settings.quality
         box: Box = scene.boxes[k]
         flags: list[str] = []

@@ -145,15 +145,17 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
     from inference import predictor as module
 
     landscape = np.zeros((400, 600, 3), np.uint8)
-    halves = {"good": _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9]),
+    seen_by_case = {"good": _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9]),
               "cut": _scene([(40, 40, 299, 380), (0, 30, 220, 390)], [0.95, 0.9]),       # one sole cut in two
               "empty": _scene([(40, 40, 200, 380), (0, 0, 300, 400)], [0.95, 0.2])}
     for case, expected in (("good", ["left", "right"]), ("cut", None), ("empty", None)):
-        monkeypatch.setattr(module, "read_scene", lambda *a, _s=halves[case], **k: _s)
+        monkeypatch.setattr(module, "read_scene", lambda *a, _s=seen_by_case[case], **k: _s)
         split = predictor._split_pair(landscape, _scene([(50, 30, 550, 390)], [0.97]), 0)
-        assert (None if split is None else [part for part, _ in split]) == expected, case
+        assert (None if split is None else [part for part, _ in split[0]]) == expected, case
         if split:
-            assert split[0][1].shape[1] + split[1][1].shape[1] == 600  # nothing lost at the cut
+            halves, seen = split
+            assert halves[0][1].shape[1] + halves[1][1].shape[1] == 600  # nothing lost at the cut
+            assert seen is seen_by_case[case]  # pass 1 of the halves is handed on, not read again
     portrait = np.zeros((600, 400, 3), np.uint8)
     monkeypatch.setattr(module, "read_scene", lambda *a, **k: pytest.fail("a single upright sole needs no second look"))
     assert predictor._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None

@@ -17,7 +17,7 @@ from PIL import Image
 
 from inference.decode import ImageError, open_image
 from inference.taxonomy import load_taxonomy
-from training.data import DataError, read_folder, read_manifest
+from training.data import DataError, read_dataset
 
 RECOMMENDED_COLUMNS = ("path", "label", "side", "shoe_id")
 
@@ -27,10 +27,6 @@ def dhash(img: Image.Image, size: int = 8) -> int:
     g = np.asarray(img.convert("L").resize((size + 1, size), Image.Resampling.BILINEAR), dtype=np.int16)
     bits = (g[:, 1:] > g[:, :-1]).ravel()
     return int("".join("1" if b else "0" for b in bits), 2)
-
-
-def _records(folder: Path):
-    return read_manifest(folder) if (folder / "manifest.csv").is_file() else read_folder(folder)
 
 
 def check(folder: Path, against: Path | None = None, near_bits: int = 4) -> dict:
@@ -51,7 +47,7 @@ def check(folder: Path, against: Path | None = None, near_bits: int = 4) -> dict
         if "split" in columns:
             split_of = {str(folder / r["path"]): r["split"] for r in rows}
     try:
-        records = _records(folder)
+        records = read_dataset(folder)
     except DataError as exc:
         report["problems"].append(str(exc))
         return report
@@ -94,7 +90,7 @@ def check(folder: Path, against: Path | None = None, near_bits: int = 4) -> dict
             splits_by_shoe[r.shoe_id].add(split_of.get(str(r.path), ""))
         leaks = {s for s, splits in splits_by_shoe.items() if len(splits) > 1}
     if against is not None:
-        leaks |= {r.shoe_id for r in records} & {r.shoe_id for r in _records(Path(against))}
+        leaks |= {r.shoe_id for r in records} & {r.shoe_id for r in read_dataset(Path(against))}
     report["shoe_id_in_two_splits"] = sorted(leaks)
     if leaks:
         report["problems"].append(f"{len(leaks)} shoe_id(s) appear in two splits (photos of one shoe must stay in one split)")

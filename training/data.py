@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 
@@ -126,11 +127,34 @@ def read_source(cfg: SourceCfg, default_orientation: int = 0, source: int = 0) -
     folder = Path(cfg.path)
     if not folder.is_dir():
         raise DataError(f"data folder not found: {folder} (generate one with `solewear generate {folder} --n 2000`)")
-    kind = cfg.kind
-    if kind == "auto":
-        kind = "manifest" if (folder / "manifest.csv").is_file() else "folder"
-    reader = read_manifest if kind == "manifest" else read_folder
+    if cfg.kind == "auto":
+        return read_dataset(folder, default_orientation, source)
+    reader = read_manifest if cfg.kind == "manifest" else read_folder
     return reader(folder, default_orientation, source)
+
+
+def read_dataset(path: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
+    """A data set in either layout: a folder with manifest.csv (or that file itself), else a folder per class."""
+    path = Path(path)
+    folder = path.parent if path.name == "manifest.csv" else path
+    reader = read_manifest if (folder / "manifest.csv").is_file() else read_folder
+    return reader(folder, default_orientation, source)
+
+
+def mask_box(path: Path) -> Box | None:
+    """The bounding box of a sole mask PNG (255 = sole)."""
+    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if mask is None:
+        return None
+    ys, xs = np.nonzero(mask > 127)
+    return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)) if len(xs) else None
+
+
+def record_box(record: Record) -> Box | None:
+    """Where the sole is in a record's photo, when the data set knows it (box columns, else its mask)."""
+    if record.box is not None:
+        return record.box
+    return mask_box(record.mask_path) if record.mask_path else None
 
 
 def usable_for_training(records: list[Record]) -> tuple[list[Record], int]:

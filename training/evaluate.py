@@ -20,7 +20,7 @@ from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
-from training.data import Record, read_folder, read_manifest
+from training.data import read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
     box_iou,
@@ -29,13 +29,6 @@ from training.metrics import (
     reliability_bins,
     softmax,
 )
-from training.views import mask_box
-
-
-def read_eval_set(path: Path) -> list[Record]:
-    path = Path(path)
-    folder = path.parent if path.name == "manifest.csv" else path
-    return read_manifest(folder) if (folder / "manifest.csv").is_file() else read_folder(folder)
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
@@ -46,7 +39,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     pre = Preprocessor.from_meta(meta)
     temperature = float(meta.get("temperature", 1.0))
     classes, zones = meta["classes"], meta["zones"]
-    records = read_eval_set(data)
+    records = read_dataset(data)
     logits, labels, zone_pred, zone_true, orient_pred, orient_true, side_pred, side_true, sole_found, ious = ([] for _ in range(10))
     unreadable: list[str] = []
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
@@ -58,7 +51,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
             except ImageError as exc:
                 unreadable.append(f"{r.path}: {exc}")
                 continue
-            box = r.box if r.box is not None else (mask_box(r.mask_path) if r.mask_path else None)
+            box = record_box(r)
             if transform is not None:
                 image, box = transform(image, box, r, start + len(kept))
             images.append(image)

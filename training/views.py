@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -26,21 +25,13 @@ from inference.preprocess import (
 from inference.taxonomy import load_taxonomy
 from training.augment import Targets, photometric, pose_view
 from training.config import AugmentCfg
-from training.data import Record
+from training.data import Record, record_box
 from training.generator.dataset import derive_seed
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
 
 NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
 NAN_BOX = (float("nan"),) * 4
-
-
-def mask_box(path) -> Box | None:
-    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if mask is None:
-        return None
-    ys, xs = np.nonzero(mask > 127)
-    return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)) if len(xs) else None
 
 
 def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | None, Record]:
@@ -57,9 +48,7 @@ def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | No
         rec = replace(record, side=s.params.side, orientation=s.params.orientation,
                       zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,))
         return s.photo.image, tuple(float(v) for v in s.photo.box), rec
-    image = load_rgb(record.path)
-    box = record.box if record.box is not None else (mask_box(record.mask_path) if record.mask_path else None)
-    return image, box, record
+    return load_rgb(record.path), record_box(record), record
 
 
 def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | None:

@@ -34,7 +34,7 @@ samples: $(STAMP)
 # Regenerate the training data, retrain the bundled default model and rewrite MODEL_CARD.md (about 45 minutes on 2 cores).
 MODEL_DATA := data/generated
 model: $(STAMP)
-	$(BIN)/solewear generate $(MODEL_DATA)/train --n 6000 --seed 1 --workers 2 --quiet
+	$(BIN)/solewear generate $(MODEL_DATA)/train --n 8000 --seed 1 --workers 2 --quiet
 	$(BIN)/solewear generate $(MODEL_DATA)/val --n 1000 --seed 2 --workers 2 --quiet
 	$(BIN)/solewear generate $(MODEL_DATA)/test --n 1000 --seed 3 --workers 2 --quiet
 	$(BIN)/solewear train --config configs/default.yaml --out runs/default

@@ -54,6 +54,7 @@ class DataCfg(_Strict):
 class AugmentCfg(_Strict):
     scene_p: float = Field(0.35, ge=0, le=1)      # share of whole-photo views (presence, box, pose)
     negative_p: float = Field(0.08, ge=0, le=1)   # share of sole-free photos
+    natural_p: float = Field(0.0, ge=0, le=1)     # of those, share cut from real photos (training.natural_photos)
     pose_p: float = Field(0.5, ge=0, le=1)
     box_jitter: float = Field(0.06, ge=0, le=0.5)
     photometric: bool = True

@@ -29,6 +29,7 @@ from training.data import Record, record_box
 from training.generator.dataset import derive_seed
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
+from training.natural_photos import natural_negative
 
 NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
 NAN_BOX = (float("nan"),) * 4
@@ -112,7 +113,10 @@ class SoleViews(Dataset):
         train = self.augment is not None
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch if train else 0, index]))
         if train and rng.random() < self.augment.negative_p:
-            negative = render_negative(derive_seed(self.seed, self.epoch, index), self.negative_size)
+            seed = derive_seed(self.seed, self.epoch, index)
+            negative = natural_negative(seed, self.negative_size) if rng.random() < self.augment.natural_p else None
+            if negative is None:
+                negative = render_negative(seed, self.negative_size)
             return self._item(self._finish(self.pre.crop(negative, None), rng), sole=0.0)
         image, box, rec = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:

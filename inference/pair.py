@@ -57,3 +57,28 @@ def compare_pair(a: Prediction, b: Prediction, settings: InferenceSettings | Non
         report.notes.append(f"The two shoes show different patterns: {tax.wear_class(left.label).label.lower()} on the left, "
                             f"{tax.wear_class(right.label).label.lower()} on the right.")
     return report
+
+
+def zone_table(predictions: list[Prediction]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the zone table shown to clinicians (app and report alike).
+
+    One column per readable shoe, named by its side; with two shoes a last
+    column gives right minus left, matching `compare_pair`'s asymmetry.
+    """
+    tax = load_taxonomy()
+    shoes = [p for p in predictions if p.zones]
+    if len(shoes) == 2 and shoes[0].side != shoes[1].side and shoes[0].side != tax.sides[0]:
+        shoes = shoes[::-1]  # left first
+    header = ["Zone"] + [f"{(p.side or '?').capitalize()} shoe" + (f" ({p.part} half)" if p.part else "") for p in shoes]
+    pair = len(shoes) == 2 and shoes[0].side != shoes[1].side
+    if pair:
+        header.append("Right - left")
+    rows = []
+    for z in tax.zone_ids:
+        row = [tax.zone(z).label] + [f"{p.zones[z]:.2f}" for p in shoes]
+        if pair:
+            row.append(f"{shoes[1].zones[z] - shoes[0].zones[z]:+.2f}")
+        rows.append(row)
+    rows.append(["Overall severity"] + [f"{p.severity:.2f}" for p in shoes] +
+                ([f"{shoes[1].severity - shoes[0].severity:+.2f}"] if pair else []))
+    return header, rows

@@ -63,6 +63,13 @@ class Predictor:
         elif backend != "torch":
             raise ValueError(f"backend must be torch or onnx, not {backend!r}")
 
+    @property
+    def model_info(self) -> str:
+        """One line naming the model, for reports: architecture, data fingerprint, training set size."""
+        arch = self.meta.get("model", {}).get("arch", "?")
+        return (f"Model {arch}, data {str(self.meta.get('data_fingerprint', '?'))[:8]}, "
+                f"trained on {self.meta.get('n_train', '?')} synthetic photos")
+
     # ------------------------------------------------------------ public API
     def predict(self, source: Source, side: str | None = None, name: str | None = None, explain: bool = False) -> list[Prediction]:
         """All soles in one photo (one result, or two for a photo of both soles)."""

@@ -59,3 +59,41 @@ def test_a_broken_file_is_a_message_not_a_traceback(repo):
     at = _upload(_app(repo).run(), "broken.jpg", b"\xff\xd8 definitely not a photo")
     assert not at.exception
     assert any("not a picture" in w.value for w in at.warning)
+
+
+def test_a_result_is_followed_by_what_it_may_mean_checks_and_when_to_see_a_clinician(repo):
+    at = _upload(_app(repo).run(), "left.jpg", (repo / "data" / "samples" / "01-left.jpg").read_bytes())
+    assert not at.exception
+    assert [h.value for h in at.header] == ["What it may mean", "Checks you can do", "When to see a clinician"]
+    assert any("Knee-to-wall" in e.label for e in at.expander)
+    assert any("Numbness" in m.value for m in at.markdown)
+
+
+def test_the_camera_is_offered_on_request(repo):
+    at = _app(repo).run()
+    assert not at.get("camera_input")
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    assert len(at.get("camera_input")) == 1
+
+
+def test_clinician_page_shows_both_shoes_zone_table_checklist_and_report(repo):
+    at = _app(repo).run()
+    at.button(key="clinician_example").click().run()
+    assert not at.exception
+    titles = [h.value for h in at.subheader]
+    for heading in ("Zone table", "Asymmetry", "Suggested clinical checks", "Report"):
+        assert heading in titles, titles
+    columns = [set(t.value.columns) for t in at.table]
+    assert {"Zone", "Left shoe", "Right shoe", "Right - left"} in columns, columns
+    assert len(at.checkbox) >= 5
+    at.checkbox[0].check().run()
+    at.text_input(key="reference").input("AB-17").run()
+    assert not at.exception
+    assert [b.label for b in at.get("download_button")] == ["Download the report (PDF)"]
+
+
+def test_about_page_reads_the_checkpoint_and_the_model_card(repo):
+    at = _app(repo).run()
+    assert "The model in use" in [h.value for h in at.subheader]
+    assert any("Model card" in m.value for m in at.markdown)

@@ -1,0 +1,73 @@
+"""The runner's page: photograph or upload soles, read the result, learn what to check next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inference.knowledge import advice_for
+from inference.pair import compare_pair
+from inference.wording import CLUE_NOT_DIAGNOSIS
+from ui.shared import NOT_STORED, SAMPLES, UPLOAD_TYPES, Photo, advice_sections, analyse, forget, result_card
+
+STATE = "runner_results"
+
+
+def photo_guide() -> None:
+    with st.expander("How to photograph a sole", expanded=False):
+        st.markdown(
+            "- Turn the shoe over and lay it **flat**, sole up.\n"
+            "- Get the **whole sole** in the picture, filling most of the frame.\n"
+            "- Use **good, even light** (near a window); avoid harsh flash glare.\n"
+            "- One shoe per photo is best; both shoes side by side also work."
+        )
+        st.image(str(SAMPLES / "01-left.jpg"), caption="A good sole photo (a synthetic example)", width=180)
+
+
+def _inputs() -> list[tuple[str, bytes]]:
+    """Photos from the uploader, the camera or the examples (in that order of preference)."""
+    generation = st.session_state.get("runner_generation", 0)  # a new key empties the widgets: "Clear"
+    files = st.file_uploader("Photos of your shoe soles (one or both shoes)", type=UPLOAD_TYPES,
+                             accept_multiple_files=True, key=f"runner_files_{generation}")
+    photos = [(f.name, f.getvalue()) for f in files or []]
+    if st.toggle("Use the camera", key=f"runner_camera_on_{generation}"):
+        shot = st.camera_input("Photograph one sole", key=f"runner_camera_{generation}")
+        if shot is not None:
+            photos.append((f"camera-{len(photos) + 1}.jpg", shot.getvalue()))
+    left, right = st.columns(2)
+    if left.button("Try an example (two synthetic soles)"):
+        st.session_state["examples"] = True
+    if right.button("Clear photos and results"):
+        st.session_state["runner_generation"] = generation + 1
+        st.session_state["examples"] = False
+        forget(STATE)
+        st.rerun()
+    if not photos and st.session_state.get("examples"):
+        photos = [(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.jpg"))[:2]]
+    return photos
+
+
+def runner_page() -> None:
+    photo_guide()
+    photos = _inputs()
+    st.caption(NOT_STORED)
+    if not photos:
+        return
+    chosen: list[Photo] = []
+    for name, data in photos:
+        side = st.radio(f"Which shoe is {name}?", ["auto", "left", "right"], horizontal=True, key=f"side-{name}")
+        chosen.append((name, data, None if side == "auto" else side))
+    del photos  # no copy of the uploads outlives this run of the script
+    predictions = analyse(chosen, STATE)
+    st.info(CLUE_NOT_DIAGNOSIS)
+    columns = st.columns(min(2, len(predictions)))
+    for i, pred in enumerate(predictions):
+        with columns[i % len(columns)]:
+            result_card(pred)
+    readable = [p for p in predictions if p.zones]
+    if len(readable) == 2:
+        report = compare_pair(*readable)
+        st.subheader("Left and right compared")
+        (st.warning if report.flagged else st.success)(report.summary)
+        for note in report.notes:
+            st.info(note)
+    advice_sections(advice_for(predictions))

@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: app test install samples bench model clean
+.PHONY: app test install browser screenshot samples bench model clean
 
 install: $(STAMP)
 
@@ -24,8 +24,21 @@ $(STAMP): pyproject.toml
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile -rs
+
+# The browser test drives Debian's Chromium (no browser download). Install it
+# when missing; if that is impossible the test is skipped and says why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  { $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "Could not install chromium: the browser test will be skipped."
+
+# Re-take the README's screenshot of a result page (docs/screenshots/) with the browser test.
+screenshot: $(STAMP) browser
+	SOLEWEAR_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
 # Re-make the small example photos in data/samples/ (committed).
 samples: $(STAMP)

@@ -12,9 +12,6 @@ from inference.results import Prediction
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 
-CLUE_NOT_DIAGNOSIS = ("A wear pattern is a clue, not a diagnosis: shoes also wear from their design, surfaces and "
-                      "mileage. Use this to decide what to check, not what is wrong.")
-
 
 @dataclass(frozen=True)
 class Verdict:

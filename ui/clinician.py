@@ -13,7 +13,7 @@ from inference.pair import compare_pair, zone_table
 from inference.report import ChecklistItem, ReportInput, build_report
 from inference.results import Prediction
 from inference.taxonomy import load_taxonomy
-from ui.shared import NOT_STORED, SAMPLES, UPLOAD_TYPES, Photo, analyse, get_predictor, result_card
+from ui.shared import EXAMPLE_PAIR, NOT_STORED, UPLOAD_TYPES, Photo, analyse, get_predictor, result_card
 
 STATE = "clinician_results"
 
@@ -30,7 +30,7 @@ def _inputs() -> list[Photo]:
     if st.button("Use the example pair", key="clinician_example"):
         st.session_state["clinician_examples"] = True
     if not photos and st.session_state.get("clinician_examples"):
-        photos = [(p.name, p.read_bytes(), side) for p, side in zip(sorted(SAMPLES.glob("*.jpg"))[:2], sides)]
+        photos = [(p.name, p.read_bytes(), side) for p, side in zip(EXAMPLE_PAIR, sides)]
     return photos
 
 

@@ -6,8 +6,7 @@ import streamlit as st
 
 from inference.knowledge import advice_for
 from inference.pair import compare_pair
-from inference.wording import CLUE_NOT_DIAGNOSIS
-from ui.shared import NOT_STORED, SAMPLES, UPLOAD_TYPES, Photo, advice_sections, analyse, forget, result_card
+from ui.shared import EXAMPLE_PAIR, NOT_STORED, SAMPLES, UPLOAD_TYPES, Photo, advice_sections, analyse, forget, result_card
 
 STATE = "runner_results"
 
@@ -42,7 +41,7 @@ def _inputs() -> list[tuple[str, bytes]]:
         forget(STATE)
         st.rerun()
     if not photos and st.session_state.get("examples"):
-        photos = [(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.jpg"))[:2]]
+        photos = [(p.name, p.read_bytes()) for p in EXAMPLE_PAIR]
     return photos
 
 
@@ -58,7 +57,8 @@ def runner_page() -> None:
         chosen.append((name, data, None if side == "auto" else side))
     del photos  # no copy of the uploads outlives this run of the script
     predictions = analyse(chosen, STATE)
-    st.info(CLUE_NOT_DIAGNOSIS)
+    advice = advice_for(predictions)
+    st.info(advice.disclaimer)
     columns = st.columns(min(2, len(predictions)))
     for i, pred in enumerate(predictions):
         with columns[i % len(columns)]:
@@ -70,4 +70,4 @@ def runner_page() -> None:
         (st.warning if report.flagged else st.success)(report.summary)
         for note in report.notes:
             st.info(note)
-    advice_sections(advice_for(predictions))
+    advice_sections(advice)

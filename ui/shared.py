@@ -19,6 +19,7 @@ from inference.wording import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+EXAMPLE_PAIR = (SAMPLES / "03-left.jpg", SAMPLES / "04-right.jpg")   # generated over-pronation pair (make samples)
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif"]
 NOT_STORED = ("Photos are analysed in memory and never written to disk; they are dropped when you clear them or "
               "close the page.")
@@ -89,13 +90,12 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
 def advice_sections(advice: Advice) -> None:
     """What it may mean, checks you can do, when to see a clinician - from configs/knowledge.yaml."""
     st.header("What it may mean")
-    st.info(advice.disclaimer)
     if advice.cant_tell:
         st.write(advice.cant_tell)
     for pattern, description in advice.meanings:
         st.markdown(f"**{pattern}.** {description}")
     if advice.contributors:
-        st.markdown("Movement habits that often sit behind such wear:")
+        st.markdown("What may lie behind it:")
         for contributor in advice.contributors:
             st.markdown(f"- **{contributor.title}.** {contributor.text}")
     st.header("Checks you can do")

@@ -27,6 +27,7 @@ class ModelSpec:
     n_sides: int = 2
     n_orientations: int = 4
     dropout: float = 0.2
+    wear_map: bool = False   # dense wear head on the last feature map (training signal; lite0 only)
 
     def to_meta(self) -> dict:
         return asdict(self)
@@ -126,10 +127,23 @@ class SoleNet(nn.Module):
             "sole": nn.Linear(dim, 1),   # is there a sole in the view at all?
             "box": nn.Linear(dim, 4),    # its box in the view: cx, cy, w, h (sigmoid)
         })
+        if spec.wear_map:
+            if spec.arch != "efficientnet_lite0":
+                raise ValueError("the wear-map head needs the efficientnet_lite0 backbone")
+            # Wear per cell of the last feature map (stride 32). Supervised by the generator's
+            # depth map, it makes the spatial features say *where* the wear is, which the
+            # pooled heads then read and Grad-CAM then shows.
+            self.wear_map_head = nn.Conv2d(dim, 1, kernel_size=1)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        f = self.dropout(self.backbone(x))
-        return {name: head(f) for name, head in self.heads.items()}
+        if not self.spec.wear_map:
+            f = self.dropout(self.backbone(x))
+            return {name: head(f) for name, head in self.heads.items()}
+        fmap = self.backbone.forward_features(x)
+        f = self.dropout(self.backbone.forward_head(fmap, pre_logits=True))
+        out = {name: head(f) for name, head in self.heads.items()}
+        out["wear_map"] = self.wear_map_head(fmap).squeeze(1)
+        return out
 
     def cam_layer(self) -> nn.Module:
         """The last inverted-residual stage (lite0) or block: where Grad-CAM reads activations and gradients.

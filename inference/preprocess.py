@@ -29,8 +29,8 @@ def square_box(box: Box | None, image_hw: tuple[int, int], margin: float) -> Box
     return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
 
 
-def crop_square(image: np.ndarray, box: Box, out_side: int) -> np.ndarray:
-    """Crop a square box (may reach outside the image: padded grey) and resize it."""
+def crop_square(image: np.ndarray, box: Box, out_side: int, fill: float = 128) -> np.ndarray:
+    """Crop a square box (may reach outside the image: padded with `fill`, grey) and resize it."""
     x0, y0, x1, y1 = box
     sx = sy = out_side / max(x1 - x0, 1e-6)
     src = image
@@ -42,7 +42,7 @@ def crop_square(image: np.ndarray, box: Box, out_side: int) -> np.ndarray:
     # One affine warp does crop, pad and resize together.
     m = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], np.float32)
     return cv2.warpAffine(src, m, (out_side, out_side), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(fill, fill, fill))
 
 
 def canonicalise(image: np.ndarray, orientation: int, side: str) -> np.ndarray:
@@ -76,12 +76,13 @@ class Preprocessor:
     def to_meta(self) -> dict:
         return {"input_size": self.input_size, "mean": list(self.mean), "std": list(self.std), "margin": self.margin}
 
-    def crop(self, image: np.ndarray, box: Box | None) -> np.ndarray:
+    def crop(self, image: np.ndarray, box: Box | None, fill: float = 128) -> np.ndarray:
         """The square crop around the sole, at model resolution, in the photo's own pose."""
-        return crop_square(image, square_box(box, image.shape[:2], self.margin), self.input_size)
+        return crop_square(image, square_box(box, image.shape[:2], self.margin), self.input_size, fill)
 
-    def canonical_crop(self, image: np.ndarray, box: Box | None, orientation: int, side: str) -> np.ndarray:
-        return canonicalise(self.crop(image, box), orientation, side)
+    def canonical_crop(self, image: np.ndarray, box: Box | None, orientation: int, side: str, fill: float = 128) -> np.ndarray:
+        """The crop in the canonical frame; `fill` pads beyond the photo (0 for a wear map)."""
+        return canonicalise(self.crop(image, box, fill), orientation, side)
 
     def to_tensor(self, crop: np.ndarray) -> torch.Tensor:
         """uint8 HWC RGB -> normalised float CHW."""

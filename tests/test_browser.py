@@ -131,3 +131,15 @@ def test_clinician_page_offers_the_pdf_report(browser, app_url, shots):
     path = download.value.path()
     assert Path(path).read_bytes().startswith(b"%PDF-")
     page.screenshot(path=str(shots / "clinician.png"))
+
+
+def test_on_a_phone_sized_screen_nothing_needs_sideways_scrolling(browser, app_url, shots):
+    page = browser.new_page(viewport={"width": 390, "height": 2400}, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_role("button", name="Try an example (two synthetic soles)").click()
+    page.get_by_text("Left and right compared").wait_for()
+    page.wait_for_timeout(1000)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a phone screen"
+    page.screenshot(path=str(shots / "phone.png"))

@@ -183,3 +183,48 @@ def test_lite0_imagenet_weights_land_and_rank_real_photos():
     assert 985 in top5("flower.jpg")  # daisy
     buildings = {442, 483, 497, 663, 698, 832}  # bell cote, castle, church, monastery, palace, stupa
     assert buildings & set(top5("china.jpg"))
+
+
+def test_wear_map_head_keeps_the_pooled_heads_and_adds_a_grid():
+    import torch
+
+    from inference.model import ModelSpec, SoleNet
+
+    torch.manual_seed(0)
+    plain = SoleNet(ModelSpec("efficientnet_lite0", 5, 7)).eval()
+    dense = SoleNet(ModelSpec("efficientnet_lite0", 5, 7, wear_map=True)).eval()
+    dense.load_state_dict(plain.state_dict(), strict=False)
+    x = torch.randn(2, 3, 160, 160)
+    with torch.no_grad():
+        a, b = plain(x), dense(x)
+    assert b["wear_map"].shape == (2, 5, 5)
+    assert torch.allclose(a["wear_class"], b["wear_class"], atol=1e-5)  # same features reach the heads
+
+
+def test_wear_map_target_follows_the_crop_and_the_pose(tmp_path):
+    """The dense target is the generated depth map put through exactly the image's crop and pose."""
+    import cv2
+    import numpy as np
+
+    from inference.preprocess import Preprocessor, apply_pose
+    from training.config import AugmentCfg
+    from training.data import read_manifest
+    from training.views import SoleViews
+
+    generate_dataset(tmp_path / "d", GenerateOptions(n=3, seed=5, size=(192, 288)), progress=False)
+    records = read_manifest(tmp_path / "d")
+    pre = Preprocessor(96, (0.5,) * 3, (0.5,) * 3, 0.08)
+    depths = [cv2.imread(str(r.wear_path), cv2.IMREAD_GRAYSCALE) for r in records]
+    k = int(np.argmax([d.mean() for d in depths]))  # the most worn shoe: a clear target
+    rec, depth = records[k], depths[k]
+    expected = pre.canonical_crop(depth, rec.box, rec.orientation, rec.side, fill=0)
+    grid = lambda m: cv2.resize(m, (3, 3), interpolation=cv2.INTER_AREA).astype(np.float32) / 255  # noqa: E731
+
+    val = SoleViews(records, pre, None)[k]
+    assert np.allclose(val["wear_map"].numpy(), grid(expected), atol=1e-6)
+    assert float(val["wear_map"].max()) > 0.05
+
+    posed = SoleViews(records, pre, AugmentCfg(scene_p=0, negative_p=0, pose_p=1.0, box_jitter=0, photometric=False))
+    item = posed[k]
+    turns, side = int(item["orientation"]), load_taxonomy().sides[int(item["side"])]
+    assert np.allclose(item["wear_map"].numpy(), grid(apply_pose(expected, turns, side)), atol=1e-6)

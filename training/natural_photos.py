@@ -5,8 +5,10 @@ what the rest of the world looks like, so a model trained on them alone calls a
 temple or a flower a sole. Real photos must come from somewhere lawful and
 offline: the sample images that scikit-image and matplotlib ship inside their
 wheels (faces, a cat, coffee, coins, a rocket, a motorcycle, gravel, grass,
-brick, text, telescope images...). scikit-learn's two sample photos are left
-out on purpose: they are the held-out check in the tests and the model card.
+brick, text, telescope images...). Some are kept out of training on purpose
+(`HELD_OUT`: a face, a cat, a cup of coffee, a rocket, and scikit-learn's two
+sample photos): they are the check in the tests and the model card that the
+refusal generalises to photos the model never saw.
 
 Each negative is a random crop of one of them, turned, mirrored, re-coloured
 and resized, so the few dozen pictures become many different views.
@@ -23,11 +25,12 @@ from PIL import Image
 
 # File names inside the packages' data folders; chosen to be photographs or
 # photo-like scenes (not charts, masks or tiny icons).
-SKIMAGE_FILES = ("astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png", "clock_motion.png",
-                 "coffee.png", "coins.png", "color.png", "grass.png", "gravel.png", "hubble_deep_field.jpg",
-                 "ihc.png", "logo.png", "moon.png", "motorcycle_left.png", "motorcycle_right.png", "page.png",
-                 "retina.jpg", "rocket.jpg", "text.png")
+SKIMAGE_FILES = ("brick.png", "camera.png", "cell.png", "clock_motion.png", "coins.png", "color.png", "grass.png",
+                 "gravel.png", "hubble_deep_field.jpg", "ihc.png", "logo.png", "moon.png", "motorcycle_left.png",
+                 "motorcycle_right.png", "page.png", "retina.jpg", "text.png")
 MATPLOTLIB_FILES = ("grace_hopper.jpg", "Minduka_Present_Blue_Pack.png")
+HELD_OUT_SKIMAGE = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
+HELD_OUT_SKLEARN = ("china.jpg", "flower.jpg")
 
 
 def _package_dir(module: str, *parts: str) -> Path | None:
@@ -38,9 +41,7 @@ def _package_dir(module: str, *parts: str) -> Path | None:
     return Path(mod.__file__).resolve().parent.joinpath(*parts)
 
 
-@lru_cache(maxsize=1)
-def natural_photos() -> tuple[np.ndarray, ...]:
-    """The available photos as RGB uint8 arrays (empty when neither package is installed)."""
+def _training_files() -> list[Path]:
     candidates = []
     skimage_dir = _package_dir("skimage", "data")
     if skimage_dir is not None:
@@ -48,12 +49,36 @@ def natural_photos() -> tuple[np.ndarray, ...]:
     mpl_dir = _package_dir("matplotlib", "mpl-data", "sample_data")
     if mpl_dir is not None:
         candidates += [mpl_dir / name for name in MATPLOTLIB_FILES]
+    return [path for path in candidates if path.is_file()]
+
+
+def natural_photo_names() -> list[str]:
+    """Names of the photos training draws from on this machine (recorded in the checkpoint)."""
+    return [path.name for path in _training_files()]
+
+
+@lru_cache(maxsize=1)
+def natural_photos() -> tuple[np.ndarray, ...]:
+    """The available photos as RGB uint8 arrays (empty when neither package is installed)."""
     photos = []
-    for path in candidates:
-        if path.is_file():
-            with Image.open(path) as im:
-                photos.append(np.asarray(im.convert("RGB")))
+    for path in _training_files():
+        with Image.open(path) as im:
+            photos.append(np.asarray(im.convert("RGB")))
     return tuple(photos)
+
+
+def held_out_photos() -> dict[str, np.ndarray]:
+    """Natural photos never used in training, by name, for testing that they are refused."""
+    photos = {}
+    skimage_dir = _package_dir("skimage", "data")
+    for name in HELD_OUT_SKIMAGE if skimage_dir is not None else ():
+        if (skimage_dir / name).is_file():
+            with Image.open(skimage_dir / name) as im:
+                photos[name] = np.asarray(im.convert("RGB"))
+    from sklearn.datasets import load_sample_image
+
+    photos.update({name: load_sample_image(name) for name in HELD_OUT_SKLEARN})
+    return photos
 
 
 def natural_negative(seed: int, size: tuple[int, int]) -> np.ndarray | None:

@@ -37,6 +37,7 @@ from training.data import (
     sampling_weights,
     usable_for_training,
 )
+from training.natural_photos import natural_photo_names
 from training.metrics import (
     box_iou,
     classification_report,
@@ -68,6 +69,11 @@ def losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], w: Loss
     terms["sole"] = F.binary_cross_entropy_with_logits(out["sole"].squeeze(1), batch["sole"])
     boxed = ~torch.isnan(batch["box"]).any(1)
     terms["box"] = F.smooth_l1_loss(out["box"][boxed].sigmoid(), batch["box"][boxed], beta=0.05) if boxed.any() else out["box"].sum() * 0.0
+    if "wear_map" in out:  # dense wear: known on canonical views of generated photos, NaN elsewhere
+        target = batch["wear_map"]
+        known = ~torch.isnan(target)
+        terms["wear_map"] = (F.binary_cross_entropy_with_logits(out["wear_map"][known], target[known]) if known.any()
+                             else out["wear_map"].sum() * 0.0)
     terms = {k: torch.nan_to_num(v) for k, v in terms.items()}  # a batch with no labelled class gives NaN cross-entropy
     terms["total"] = sum(getattr(w, k) * v for k, v in terms.items())
     return terms
@@ -180,7 +186,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     backbone = BACKBONES[cfg.model.arch]
     pre = Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
     spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
-                     len(taxonomy.orientations), cfg.model.dropout)
+                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map)
     model = SoleNet(spec, pretrained=cfg.model.pretrained)
     model.freeze_stages(cfg.model.freeze_stages)
     model.to(d.device)
@@ -227,6 +233,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "orientations": list(taxonomy.orientations), "preprocess": pre.to_meta(), "temperature": 1.0,
         "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
         "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
+        "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
     }
     writer = None
     if d.main:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import math
+
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -35,11 +38,12 @@ NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
 NAN_BOX = (float("nan"),) * 4
 
 
-def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | None, Record]:
-    """Decode (or render) a record's photo; synthetic records learn their targets here.
+def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | None, Record, np.ndarray | None]:
+    """Decode (or render) a record's photo and its wear map (uint8, photo frame) when one is known.
 
-    `epoch` re-seeds on-the-fly synthetic samples so every epoch sees new soles;
-    None keeps the record's own seeds (validation).
+    Synthetic records learn their targets here. `epoch` re-seeds on-the-fly
+    synthetic samples so every epoch sees new soles; None keeps the record's
+    own seeds (validation).
     """
     if record.spec is not None:
         spec = record.spec
@@ -48,8 +52,10 @@ def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | No
         s = render_sample(spec)
         rec = replace(record, side=s.params.side, orientation=s.params.orientation,
                       zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,))
-        return s.photo.image, tuple(float(v) for v in s.photo.box), rec
-    return load_rgb(record.path), record_box(record), record
+        wear = np.clip(s.photo.wear * 255 + 0.5, 0, 255).astype(np.uint8)  # as the data set writes it
+        return s.photo.image, tuple(float(v) for v in s.photo.box), rec, wear
+    wear = cv2.imread(str(record.wear_path), cv2.IMREAD_GRAYSCALE) if record.wear_path is not None else None
+    return load_rgb(record.path), record_box(record), record, wear
 
 
 def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | None:
@@ -81,6 +87,9 @@ class SoleViews(Dataset):
         self.negative_size = negative_size
         self.photometric = photometric() if augment is not None and augment.photometric else None
         self.sides = load_taxonomy().sides
+        grid = math.ceil(pre.input_size / 32)  # the backbone's last feature map ("same" padding, stride 32)
+        self.grid = grid
+        self.no_wear_map = np.full((grid, grid), np.nan, np.float32)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -88,17 +97,31 @@ class SoleViews(Dataset):
     def __len__(self) -> int:
         return len(self.records)
 
-    def _finish(self, view: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+    def _finish(self, view: np.ndarray, rng: np.random.Generator, wear: np.ndarray | None = None
+                ) -> tuple[torch.Tensor, np.ndarray]:
+        """Photometric augmentation (geometric parts move the wear map along) -> tensor and wear grid."""
         if self.photometric is not None:
             self.photometric.set_random_seed(int(rng.integers(2**31)))  # reproducible per item and epoch
-            view = self.photometric(image=view)["image"]
-        return self.pre.to_tensor(view)
+            if wear is None:
+                view = self.photometric(image=view)["image"]
+            else:
+                done = self.photometric(image=view, mask=wear)
+                view, wear = done["image"], done["mask"]
+        grid = self.no_wear_map if wear is None else (
+            cv2.resize(wear, (self.grid, self.grid), interpolation=cv2.INTER_AREA).astype(np.float32) / 255)
+        return self.pre.to_tensor(view), grid
 
-    def _item(self, image: torch.Tensor, label: int = -1, side: int = -1, orientation: int = -1,
+    def _item(self, finished: tuple[torch.Tensor, np.ndarray], label: int = -1, side: int = -1, orientation: int = -1,
               zones: np.ndarray = NAN_ZONES, sole: float = 1.0, box=NAN_BOX) -> dict[str, torch.Tensor]:
+        image, wear = finished
         return {"image": image, "label": torch.tensor(label), "side": torch.tensor(side),
                 "orientation": torch.tensor(orientation), "zones": torch.from_numpy(np.asarray(zones, np.float32)),
-                "sole": torch.tensor(sole, dtype=torch.float32), "box": torch.tensor(box, dtype=torch.float32)}
+                "sole": torch.tensor(sole, dtype=torch.float32), "box": torch.tensor(box, dtype=torch.float32),
+                "wear_map": torch.from_numpy(np.ascontiguousarray(wear, np.float32))}
+
+    def _no_wear(self) -> np.ndarray:
+        """A photo without a sole has no wear anywhere: a known, all-zero map."""
+        return np.zeros((self.pre.input_size, self.pre.input_size), np.uint8)
 
     def scene(self, image: np.ndarray, box: Box | None, rec: Record, turns: int = 0, mirror: bool = False
               ) -> tuple[np.ndarray, int, int, tuple]:
@@ -117,21 +140,26 @@ class SoleViews(Dataset):
             negative = natural_negative(seed, self.negative_size) if rng.random() < self.augment.natural_p else None
             if negative is None:
                 negative = render_negative(seed, self.negative_size)
-            return self._item(self._finish(self.pre.crop(negative, None), rng), sole=0.0)
-        image, box, rec = materialise(self.records[index], self.epoch if train else None)
+            return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear()), sole=0.0)
+        image, box, rec, wear = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:
             turns, mirror = (int(rng.integers(4)), bool(rng.random() < 0.5)) if rng.random() < self.augment.pose_p else (0, False)
             view, side, orientation, nb = self.scene(image, box, rec, turns, mirror)
             return self._item(self._finish(view, rng), side=side, orientation=orientation, box=nb)
         if train:
             box = _jitter(box, self.augment.box_jitter, rng)
-        canonical = self.pre.canonical_crop(image, box, rec.orientation, rec.side or self.sides[0])
+        side = rec.side or self.sides[0]
+        canonical = self.pre.canonical_crop(image, box, rec.orientation, side)
+        wear_view = None if wear is None else self.pre.canonical_crop(wear, box, rec.orientation, side, fill=0)
         zones = np.asarray(rec.zones, np.float32) if rec.zones is not None else NAN_ZONES
         targets = Targets(rec.label, 0, 0, zones)  # canonical: left shoe, toe up
         view = canonical
         if train and rng.random() < self.augment.pose_p:
-            view, targets = pose_view(canonical, targets, int(rng.integers(4)), bool(rng.random() < 0.5))
-        item = self._item(self._finish(view, rng), targets.label, targets.side, targets.orientation, targets.zones)
+            turns, mirror = int(rng.integers(4)), bool(rng.random() < 0.5)
+            view, targets = pose_view(canonical, targets, turns, mirror)
+            if wear_view is not None:
+                wear_view = apply_pose(wear_view, turns, "right" if mirror else "left")
+        item = self._item(self._finish(view, rng, wear_view), targets.label, targets.side, targets.orientation, targets.zones)
         if not train:  # validation also scores presence, box and pose on the photo as it was taken
             scene, side, orientation, nb = self.scene(image, box, rec)
             item.update(scene_image=self.pre.to_tensor(scene), scene_side=torch.tensor(side),

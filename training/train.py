@@ -37,7 +37,6 @@ from training.data import (
     sampling_weights,
     usable_for_training,
 )
-from training.natural_photos import natural_photo_names
 from training.metrics import (
     box_iou,
     classification_report,
@@ -45,6 +44,7 @@ from training.metrics import (
     fit_temperature,
     softmax,
 )
+from training.natural_photos import natural_photo_names
 from training.views import SoleViews
 
 METRIC_COLUMNS = ("epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",

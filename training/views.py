@@ -7,9 +7,8 @@ the tensors the Predictor feeds it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np

@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from inference.knowledge import advice_for
-from inference.pair import compare_pair, zone_table
+from inference.pair import zone_table
 from inference.report import ChecklistItem, ReportInput, build_report
 from inference.results import Prediction
 from inference.taxonomy import load_taxonomy
-from ui.shared import EXAMPLE_PAIR, NOT_STORED, UPLOAD_TYPES, Photo, analyse, get_predictor, result_card
+from ui.shared import EXAMPLE_PAIR, NOT_STORED, UPLOAD_TYPES, Photo, analyse, get_predictor, pair_section, result_cards
 
 STATE = "clinician_results"
 
@@ -59,22 +59,12 @@ def clinician_page() -> None:
     if not photos:
         return
     predictions: list[Prediction] = analyse(photos, STATE)
-    columns = st.columns(len(predictions)) if len(predictions) <= 2 else st.columns(2)
-    for i, pred in enumerate(predictions):
-        with columns[i % len(columns)]:
-            result_card(pred, compact=True)
+    result_cards(predictions, compact=True)
     header, rows = zone_table(predictions)
-    pair = None
     if len(header) > 1:
         st.subheader("Zone table")
         st.table({name: [row[k] for row in rows] for k, name in enumerate(header)})
-    readable = [p for p in predictions if p.zones]
-    if len(readable) == 2:
-        pair = compare_pair(*readable)
-        st.subheader("Asymmetry")
-        (st.warning if pair.flagged else st.success)(pair.summary)
-        for note in pair.notes:
-            st.info(note)
+    pair = pair_section(predictions, "Asymmetry")
     flags = sorted({f for p in predictions for f in p.flags})
     if flags:
         st.write("Flags: " + ", ".join(f"`{f}`" for f in flags))

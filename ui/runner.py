@@ -5,8 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from inference.knowledge import advice_for
-from inference.pair import compare_pair
-from ui.shared import EXAMPLE_PAIR, NOT_STORED, SAMPLES, UPLOAD_TYPES, Photo, advice_sections, analyse, forget, result_card
+from ui.shared import (
+    EXAMPLE_PAIR,
+    NOT_STORED,
+    SAMPLES,
+    UPLOAD_TYPES,
+    Photo,
+    advice_sections,
+    analyse,
+    forget,
+    pair_section,
+    result_cards,
+)
 
 STATE = "runner_results"
 
@@ -59,15 +69,6 @@ def runner_page() -> None:
     predictions = analyse(chosen, STATE)
     advice = advice_for(predictions)
     st.info(advice.disclaimer)
-    columns = st.columns(min(2, len(predictions)))
-    for i, pred in enumerate(predictions):
-        with columns[i % len(columns)]:
-            result_card(pred)
-    readable = [p for p in predictions if p.zones]
-    if len(readable) == 2:
-        report = compare_pair(*readable)
-        st.subheader("Left and right compared")
-        (st.warning if report.flagged else st.success)(report.summary)
-        for note in report.notes:
-            st.info(note)
+    result_cards(predictions)
+    pair_section(predictions, "Left and right compared")
     advice_sections(advice)

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from inference.knowledge import Advice
+from inference.pair import PairReport, compare_pair
 from inference.predictor import Predictor
 from inference.results import Prediction
 from inference.taxonomy import load_taxonomy
@@ -85,6 +86,27 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
     if not compact:
         with st.expander("Zone scores"):
             st.table({"Zone": [tax.zone(z).label for z in pred.zones], "Score": [f"{s:.2f}" for s in pred.zones.values()]})
+
+
+def result_cards(predictions: list[Prediction], compact: bool = False) -> None:
+    """One card per shoe, two abreast (stacked on a phone)."""
+    columns = st.columns(min(2, len(predictions)))
+    for i, pred in enumerate(predictions):
+        with columns[i % len(columns)]:
+            result_card(pred, compact)
+
+
+def pair_section(predictions: list[Prediction], heading: str) -> PairReport | None:
+    """Left against right when exactly two shoes were read; the report is returned for the PDF."""
+    readable = [p for p in predictions if p.zones]
+    if len(readable) != 2:
+        return None
+    report = compare_pair(*readable)
+    st.subheader(heading)
+    (st.warning if report.flagged else st.success)(report.summary)
+    for note in report.notes:
+        st.info(note)
+    return report
 
 
 def advice_sections(advice: Advice) -> None:

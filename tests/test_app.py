@@ -97,3 +97,13 @@ def test_about_page_reads_the_checkpoint_and_the_model_card(repo):
     at = _app(repo).run()
     assert "The model in use" in [h.value for h in at.subheader]
     assert any("Model card" in m.value for m in at.markdown)
+
+
+def test_clear_drops_the_photos_and_the_results(repo):
+    at = _upload(_app(repo).run(), "left.jpg", (repo / "data" / "samples" / "01-left.jpg").read_bytes())
+    assert "runner_results" in at.session_state
+    at.button(key="runner_clear").click().run()
+    assert not at.exception
+    assert "runner_results" not in at.session_state
+    assert not at.file_uploader[0].value
+    assert "What it may mean" not in [h.value for h in at.header]

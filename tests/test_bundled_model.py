@@ -72,6 +72,17 @@ def test_sole_free_photos_are_refused(predictor):
     assert refused >= 27
 
 
+def test_natural_photos_it_never_saw_are_refused(predictor):
+    """A face, a cat, coffee, a rocket, a temple, a flower: real photos kept out of training (checked in the checkpoint)."""
+    from training.natural_photos import held_out_photos
+
+    photos = held_out_photos()
+    assert not set(photos) & set(predictor.meta.get("natural_negatives", photos)), "held-out photos were trained on"
+    preds = {name: predictor.predict(_jpeg(Image.fromarray(photo)), name=name)[0] for name, photo in photos.items()}
+    not_refused = [name for name, p in preds.items() if "no_sole_found" not in p.flags]
+    assert len(photos) >= 6 and not not_refused, not_refused
+
+
 def test_real_photos_taken_toe_down_are_found_and_turned(predictor):
     photos = sorted(REAL.glob("*.jpg"))
     assert photos, f"the real sole photos are expected in {REAL}"

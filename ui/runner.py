@@ -45,7 +45,7 @@ def _inputs() -> list[tuple[str, bytes]]:
     left, right = st.columns(2)
     if left.button("Try an example (two synthetic soles)"):
         st.session_state["examples"] = True
-    if right.button("Clear photos and results"):
+    if right.button("Clear photos and results", key="runner_clear"):
         st.session_state["runner_generation"] = generation + 1
         st.session_state["examples"] = False
         forget(STATE)

@@ -28,6 +28,7 @@ class ModelSpec:
     n_orientations: int = 4
     dropout: float = 0.2
     wear_map: bool = False   # dense wear head on the last feature map (training signal; lite0 only)
+    class_pool: str = "avg"  # "avg", or "wear": the class head reads features pooled where the wear map sees wear
 
     def to_meta(self) -> dict:
         return asdict(self)
@@ -127,6 +128,8 @@ class SoleNet(nn.Module):
             "sole": nn.Linear(dim, 1),   # is there a sole in the view at all?
             "box": nn.Linear(dim, 4),    # its box in the view: cx, cy, w, h (sigmoid)
         })
+        if spec.class_pool not in ("avg", "wear") or (spec.class_pool == "wear" and not spec.wear_map):
+            raise ValueError(f"class_pool must be 'avg' or 'wear' (which needs wear_map), not {spec.class_pool!r}")
         if spec.wear_map:
             if spec.arch != "efficientnet_lite0":
                 raise ValueError("the wear-map head needs the efficientnet_lite0 backbone")
@@ -142,7 +145,14 @@ class SoleNet(nn.Module):
         fmap = self.backbone.forward_features(x)
         f = self.dropout(self.backbone.forward_head(fmap, pre_logits=True))
         out = {name: head(f) for name, head in self.heads.items()}
-        out["wear_map"] = self.wear_map_head(fmap).squeeze(1)
+        wear_logits = self.wear_map_head(fmap)
+        out["wear_map"] = wear_logits.squeeze(1)
+        if self.spec.class_pool == "wear":
+            # The pattern is *where* the sole wore: pool the features with weights from the wear
+            # map, so the class is read from the worn places (and Grad-CAM shows them).
+            weights = torch.sigmoid(wear_logits) + 1e-3
+            pooled = (fmap * (weights / weights.sum((2, 3), keepdim=True))).sum((2, 3))
+            out["wear_class"] = self.heads["wear_class"](self.dropout(pooled))
         return out
 
     def cam_layer(self) -> nn.Module:

@@ -228,3 +228,26 @@ def test_wear_map_target_follows_the_crop_and_the_pose(tmp_path):
     item = posed[k]
     turns, side = int(item["orientation"]), load_taxonomy().sides[int(item["side"])]
     assert np.allclose(item["wear_map"].numpy(), grid(apply_pose(expected, turns, side)), atol=1e-6)
+
+
+def test_wear_pooling_reads_the_class_where_the_wear_map_points():
+    import torch
+
+    from inference.model import ModelSpec, SoleNet
+
+    with pytest.raises(ValueError, match="needs wear_map"):
+        SoleNet(ModelSpec("efficientnet_lite0", 5, 7, class_pool="wear"))
+    torch.manual_seed(0)
+    net = SoleNet(ModelSpec("efficientnet_lite0", 5, 7, wear_map=True, class_pool="wear")).eval()
+    x = torch.randn(1, 3, 160, 160)
+    with torch.no_grad():
+        net.wear_map_head.weight.zero_()
+        net.wear_map_head.bias.fill_(0.0)          # even weights: the class reads the plain average
+        even = net(x)
+        plain = net.heads["wear_class"](net.backbone(x))
+        net.wear_map_head.bias.fill_(-20.0)
+        net.wear_map_head.weight[0, 0] = 40.0      # weights now follow one feature channel
+        focused = net(x)
+    assert torch.allclose(even["wear_class"], plain, atol=1e-4)
+    assert not torch.allclose(focused["wear_class"], plain, atol=1e-3)
+    assert torch.allclose(focused["side"], even["side"])  # the other heads keep the plain average

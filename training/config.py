@@ -26,6 +26,7 @@ class ModelCfg(_Strict):
     dropout: float = Field(0.2, ge=0, lt=1)
     freeze_stages: int = Field(0, ge=0, le=6)
     wear_map: bool = False        # dense wear head supervised by generated depth maps (lite0)
+    class_pool: Literal["avg", "wear"] = "avg"   # "wear": class head pools features where the wear map sees wear
 
 
 class PreprocessCfg(_Strict):

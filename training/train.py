@@ -186,7 +186,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     backbone = BACKBONES[cfg.model.arch]
     pre = Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
     spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
-                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map)
+                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool)
     model = SoleNet(spec, pretrained=cfg.model.pretrained)
     model.freeze_stages(cfg.model.freeze_stages)
     model.to(d.device)

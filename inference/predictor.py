@@ -126,32 +126,60 @@ class Predictor:
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
 
-        Candidates: a photo whose detected sole box is squarish (two soles side by
-        side or one above the other), and any landscape photo (split down the middle:
-        runners often lay both shoes next to each other). A half whose sole touches
-        the cut is half of one sole, not a sole of its own. Returns the halves and
-        pass 1's reading of them.
+        Candidate cuts: through the middle of a squarish sole box (two soles side
+        by side or one above the other; the likelier direction first), and down
+        the middle of any landscape photo (runners often lay both shoes next to
+        each other). Once both halves show an elongated sole, the cut moves to
+        the middle of the space between the two soles and the halves are read
+        again; a half whose sole still touches the cut is half of one sole, not a
+        sole of its own. Returns the halves and pass 1's reading of them.
         """
         q = self.settings.quality
         H, W = image.shape[:2]
         x0, y0, x1, y1 = scene.boxes[i]
         w, h = x1 - x0, y1 - y0
-        squarish = scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect
-        if squarish and h > w:
-            vertical, cut = False, int(np.clip((y0 + y1) / 2, 1, H - 1))
-        elif squarish or W >= 1.15 * H:
-            vertical, cut = True, int(np.clip((x0 + x1) / 2 if squarish else W / 2, 1, W - 1))
-        else:
+        candidates: list[tuple[bool, float]] = []   # (vertical cut?, position)
+        if scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect:
+            across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
+            candidates += [along, across] if h > w else [across, along]
+        if W >= 1.15 * H:
+            candidates.append((True, W / 2))
+        for vertical, position in candidates:
+            found = self._split_at(image, vertical, position)
+            if found is not None:
+                return found
+        return None
+
+    def _split_at(self, image: np.ndarray, vertical: bool, position: float
+                  ) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
+        extent = image.shape[1] if vertical else image.shape[0]
+        cut = int(np.clip(position, 1, extent - 1))
+        halves, check = self._read_halves(image, vertical, cut)
+        if not self._two_soles(halves, check, vertical, min_gap=0.0):
             return None
+        # Re-centre the cut in the space between the soles: the end of the first, the start of the second.
+        end_first = check.boxes[0][2 if vertical else 3]
+        start_second = cut + check.boxes[1][0 if vertical else 1]
+        centred = int(np.clip(round((end_first + start_second) / 2), 1, extent - 1))
+        if centred != cut:
+            halves, check = self._read_halves(image, vertical, centred)
+        return (halves, check) if self._two_soles(halves, check, vertical, min_gap=0.02) else None
+
+    def _read_halves(self, image: np.ndarray, vertical: bool, cut: int) -> tuple[list[tuple[str, np.ndarray]], Scene]:
         halves = [("left", image[:, :cut]), ("right", image[:, cut:])] if vertical else [("top", image[:cut]), ("bottom", image[cut:])]
-        check = read_scene(self.model, self.pre, [part for _, part in halves], self.device)
-        for k, ((name, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
+        halves = [(name, np.ascontiguousarray(part)) for name, part in halves]
+        return halves, read_scene(self.model, self.pre, [part for _, part in halves], self.device)
+
+    def _two_soles(self, halves: list[tuple[str, np.ndarray]], check: Scene, vertical: bool, min_gap: float) -> bool:
+        """Each half holds a sole, elongated, at least `min_gap` (share of the half) away from the cut."""
+        q = self.settings.quality
+        for k, ((_, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
             bw, bh = box[2] - box[0], box[3] - box[1]
             size = part.shape[1] if vertical else part.shape[0]
             gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])
-            if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < 0.02 * size:
-                return None
-        return [(name, np.ascontiguousarray(part)) for name, part in halves], check
+            if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < min_gap * size:
+                return False
+        return True
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd: Forward,
                 explain: bool) -> Prediction:

@@ -94,8 +94,11 @@ def test_real_photos_taken_toe_down_are_found_and_turned(predictor):
         assert "upside_down_corrected" in pred.flags
 
 
-def test_a_photo_of_both_soles_gives_two_results(predictor):
-    left, right = Image.open(SAMPLES / "05-left.jpg"), Image.open(SAMPLES / "06-right.jpg")
+@pytest.mark.parametrize("left_name, right_name", [("01-left.jpg", "02-right.jpg"), ("03-left.jpg", "04-right.jpg"),
+                                                  ("05-left.jpg", "06-right.jpg"), ("07-left.jpg", "08-right.jpg"),
+                                                  ("09-left.jpg", "10-right.jpg")])
+def test_a_photo_of_both_soles_gives_two_results(predictor, left_name, right_name):
+    left, right = Image.open(SAMPLES / left_name), Image.open(SAMPLES / right_name)
     pair = Image.new("RGB", (left.width + right.width, left.height))
     pair.paste(left, (0, 0))
     pair.paste(right, (left.width, 0))

@@ -93,7 +93,8 @@ def _shoe(pdf: FPDF, pred: Prediction) -> None:
     _heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
     _para(pdf, name)
     pictures = [Image.fromarray(pred.photo)] if pred.photo is not None else []
-    pictures += [p for p in (pred.heatmap, pred.diagram) if p is not None]
+    if pred.label is not None:  # no heatmap or zone diagram where no honest answer exists
+        pictures += [p for p in (pred.heatmap, pred.diagram) if p is not None]
     if pictures:
         height, y = 60.0, pdf.get_y() + 1
         if y + height > pdf.page_break_trigger:
@@ -106,14 +107,14 @@ def _shoe(pdf: FPDF, pred: Prediction) -> None:
             pdf.image(picture, x=x, y=y, w=width, h=height)
             x += width + 4
         pdf.set_y(y + height + 2)
-    if pred.confidence is not None:
+    if pred.label is not None and pred.confidence is not None:
         _para(pdf, f"{pred.confidence:.0%}; side {pred.side} ({pred.side_source}); orientation {pred.orientation}.",
               "Confidence:")
     if v.shows:
         _para(pdf, v.shows + ".", "What the sole shows:")
-    if pred.severity_words:
+    if pred.label is not None and pred.severity_words:
         _para(pdf, pred.severity_words + ".", "Wear:")
-    if pred.replacement_hint:
+    if pred.label is not None and pred.replacement_hint:
         _para(pdf, pred.replacement_hint, "Replacement:")
     for reason in v.reasons:
         _para(pdf, reason, "Note:")

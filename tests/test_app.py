@@ -107,3 +107,17 @@ def test_clear_drops_the_photos_and_the_results(repo):
     assert "runner_results" not in at.session_state
     assert not at.file_uploader[0].value
     assert "What it may mean" not in [h.value for h in at.header]
+
+
+def test_a_blurry_photo_says_why_and_shows_nothing_that_looks_like_an_answer(repo):
+    from PIL import ImageFilter
+
+    buf = io.BytesIO()
+    Image.open(repo / "data" / "samples" / "03-left.jpg").filter(ImageFilter.GaussianBlur(6)).save(buf, format="JPEG")
+    at = _upload(_app(repo).run(), "blurry.jpg", buf.getvalue())
+    assert not at.exception
+    assert "Can't tell" in [h.value for h in at.subheader]
+    assert any("too blurry" in w.value for w in at.warning)
+    runner_images = [i for i in at.get("image") if "model looked" in str(getattr(i, "proto", ""))]
+    assert not runner_images
+    assert not any(m.value.startswith("Confidence") for m in at.markdown)

@@ -68,7 +68,9 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
     st.caption(pred.path + (f" ({pred.part} half)" if pred.part else ""))
     for reason in v.reasons or ([] if v.certain else ["No honest answer is possible for this photo."]):
         (st.info if v.certain else st.warning)(reason)
-    if pred.label is None and not pred.zones:
+    if pred.label is None:  # nothing honest to show: no confidence, no zones, no pictures that look like an answer
+        if pred.zones:
+            st.caption("No wear pattern is given for this photo. Retake it following 'How to photograph a sole'.")
         return
     if pred.confidence is not None:
         how = "as you said" if pred.side_source == "given" else "detected"
@@ -80,7 +82,7 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
     if pred.replacement_hint:
         st.error(pred.replacement_hint)
     if pred.heatmap is not None:
-        st.image(pred.heatmap, caption="Where the model looked (red = most)", width="stretch")
+        st.image(pred.heatmap, caption="Where the model looked (red = most)", width=360)
     if pred.diagram is not None:
         st.image(pred.diagram, caption="Wear by zone (0 = new, 1 = worn through)")
     if not compact:
@@ -98,7 +100,7 @@ def result_cards(predictions: list[Prediction], compact: bool = False) -> None:
 
 def pair_section(predictions: list[Prediction], heading: str) -> PairReport | None:
     """Left against right when exactly two shoes were read; the report is returned for the PDF."""
-    readable = [p for p in predictions if p.zones]
+    readable = [p for p in predictions if p.zones and p.label is not None]
     if len(readable) != 2:
         return None
     report = compare_pair(*readable)

@@ -16,8 +16,8 @@ def _checkpoint_facts() -> None:
     versions = meta.get("versions", {})
     st.subheader("The model in use")
     st.table({
-        "": ["File", "Architecture", "Input", "Trained on", "Epoch kept", "Temperature", "Data fingerprint", "Software"],
-        "value": [predictor.checkpoint.name, meta.get("model", {}).get("arch", "?"),
+        "What": ["File", "Architecture", "Input", "Trained on", "Epoch kept", "Temperature", "Data fingerprint", "Software"],
+        "Value": [predictor.checkpoint.name, meta.get("model", {}).get("arch", "?"),
                   f"{predictor.pre.input_size} px, {predictor.backend} backend",
                   f"{meta.get('n_train', '?')} synthetic photos (+{meta.get('n_val', '?')} for validation)",
                   str(meta.get("epoch", "?")), f"{predictor.temperature:.2f}", str(meta.get("data_fingerprint", "?")),

@@ -121,3 +121,15 @@ def test_a_blurry_photo_says_why_and_shows_nothing_that_looks_like_an_answer(rep
     runner_images = [i for i in at.get("image") if "model looked" in str(getattr(i, "proto", ""))]
     assert not runner_images
     assert not any(m.value.startswith("Confidence") for m in at.markdown)
+
+
+def test_two_uploads_with_the_same_name_both_get_a_result(repo):
+    """Phones often call every photo image.jpg."""
+    at = _app(repo).run()
+    samples = repo / "data" / "samples"
+    at.file_uploader[0].set_value([("image.jpg", (samples / "03-left.jpg").read_bytes(), "image/jpeg"),
+                                   ("image.jpg", (samples / "04-right.jpg").read_bytes(), "image/jpeg")])
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.radio) == 2
+    assert "Left and right compared" in [h.value for h in at.subheader]

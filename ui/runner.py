@@ -62,8 +62,8 @@ def runner_page() -> None:
     if not photos:
         return
     chosen: list[Photo] = []
-    for name, data in photos:
-        side = st.radio(f"Which shoe is {name}?", ["auto", "left", "right"], horizontal=True, key=f"side-{name}")
+    for i, (name, data) in enumerate(photos):  # phones often name every upload image.jpg: key by position too
+        side = st.radio(f"Which shoe is {name}?", ["auto", "left", "right"], horizontal=True, key=f"side-{i}-{name}")
         chosen.append((name, data, None if side == "auto" else side))
     del photos  # no copy of the uploads outlives this run of the script
     predictions = analyse(chosen, STATE)

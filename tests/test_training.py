@@ -130,3 +130,26 @@ def test_train_reports_missing_data_clearly(tmp_path):
                       cwd=Path(__file__).parents[1])
     assert result.returncode == 2
     assert "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_calibrate_refits_the_temperature_end_to_end_and_leaves_the_weights(smoke_run, test_set, tmp_path):
+    import json
+    import shutil
+
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(smoke_run / f"best{suffix}", tmp_path / f"ckpt{suffix}")
+    weights = (tmp_path / "ckpt.safetensors").read_bytes()
+    before = json.loads((tmp_path / "ckpt.json").read_text())
+    result = solewear("calibrate", "--checkpoint", str(tmp_path / "ckpt.safetensors"), "--manifest", str(test_set), "--quiet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = json.loads((tmp_path / "ckpt.json").read_text())
+    record = after["calibration"]
+    assert after["temperature"] == record["temperature"] and record["n_images"] == 25
+    assert "two-pass" in record["fitted_on"] and record["previous"] == before.get("calibration")
+    assert record["val_ece_after"] <= record["val_ece_before"] + 0.05  # a fitted temperature does not make it much worse
+    assert (tmp_path / "ckpt.safetensors").read_bytes() == weights
+    evaluated = solewear("evaluate", "--checkpoint", str(tmp_path / "ckpt.safetensors"), "--manifest", str(test_set),
+                         "--out", str(tmp_path / "eval"), "--json")
+    assert json.loads(evaluated.stdout)["temperature"] == pytest.approx(record["temperature"])
+    assert solewear("calibrate", "--checkpoint", str(tmp_path / "ckpt.safetensors"), "--manifest",
+                    str(tmp_path / "nowhere")).returncode == 2

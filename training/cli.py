@@ -105,6 +105,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from inference.decode import ImageError
+    from training.calibrate import calibrate
+    from training.data import DataError
+
+    try:
+        record = calibrate(Path(args.checkpoint), Path(args.manifest), progress=not args.quiet)
+    except (DataError, ImageError, FileNotFoundError) as exc:
+        print(f"solewear calibrate: {exc}", file=sys.stderr)
+        return 2
+    print(f"temperature {record['temperature']:.3f}: ECE on {record['n_images']} validation photos "
+          f"{record['val_ece_before']:.3f} -> {record['val_ece_after']:.3f} (written to the checkpoint's metadata)")
+    return 0
+
+
 def _cmd_data_check(args: argparse.Namespace) -> int:
     import json
 
@@ -153,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--quiet", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
+
+    cal = sub.add_parser("calibrate", help="refit a checkpoint's temperature on validation photos, end to end",
+                         description="Fit the softmax temperature on the Predictor's own two-pass output for a labelled "
+                                     "validation set and store it in the checkpoint's metadata.")
+    cal.add_argument("--checkpoint", required=True)
+    cal.add_argument("--manifest", required=True, help="validation manifest.csv, or a data-set folder (not the test set)")
+    cal.add_argument("--quiet", action="store_true")
+    cal.set_defaults(func=_cmd_calibrate)
 
     data = sub.add_parser("data", help="data-set tools")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")

@@ -10,6 +10,7 @@ after the checkpoint's temperature, and bootstrap 95% intervals.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,17 +32,35 @@ from training.metrics import (
 )
 
 
-def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
-             batch_size: int = 32, progress: bool = True, transform=None) -> dict:
-    """Evaluate; `transform(image, record, index)` may degrade each decoded photo first (robustness)."""
+@dataclass
+class Collected:
+    """Everything the two-pass forward said about a data set, beside the truth."""
+
+    meta: dict
+    logits: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    zone_pred: list = field(default_factory=list)
+    zone_true: list = field(default_factory=list)
+    orient_pred: list = field(default_factory=list)
+    orient_true: list = field(default_factory=list)
+    side_pred: list = field(default_factory=list)
+    side_true: list = field(default_factory=list)
+    sole_found: list = field(default_factory=list)
+    ious: list = field(default_factory=list)
+    unreadable: list = field(default_factory=list)
+
+
+def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: int = 32, progress: bool = True,
+            transform=None) -> Collected:
+    """Run every photo through the Predictor's two-pass forward (raw logits, temperature 1).
+
+    `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
+    """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
     pre = Preprocessor.from_meta(meta)
-    temperature = float(meta.get("temperature", 1.0))
-    classes, zones = meta["classes"], meta["zones"]
     records = read_dataset(data)
-    logits, labels, zone_pred, zone_true, orient_pred, orient_true, side_pred, side_true, sole_found, ious = ([] for _ in range(10))
-    unreadable: list[str] = []
+    c = Collected(meta)
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
         chunk = records[start:start + batch_size]
         images, boxes, kept = [], [], []
@@ -49,7 +68,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
             try:
                 image = load_rgb(r.path)
             except ImageError as exc:
-                unreadable.append(f"{r.path}: {exc}")
+                c.unreadable.append(f"{r.path}: {exc}")
                 continue
             box = record_box(r)
             if transform is not None:
@@ -60,24 +79,37 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         if not kept:
             continue
         fwd = two_pass(model, pre, images, [r.side for r in kept] if given_side else None, 1.0, device)
-        logits.append(fwd.logits)
-        labels += [r.label for r in kept]
-        orient_pred += fwd.scene.orientation.tolist()
-        orient_true += [r.orientation for r in kept]
-        side_pred += fwd.scene.side
-        side_true += [r.side for r in kept]
-        sole_found += (fwd.scene.sole_prob > 0.5).tolist()
+        c.logits.append(fwd.logits)
+        c.labels += [r.label for r in kept]
+        c.orient_pred += fwd.scene.orientation.tolist()
+        c.orient_true += [r.orientation for r in kept]
+        c.side_pred += fwd.scene.side
+        c.side_true += [r.side for r in kept]
+        c.sole_found += (fwd.scene.sole_prob > 0.5).tolist()
         for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
             if true_box is not None:
                 size = img.shape[:2]
-                ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, pre.margin)]),
-                                           np.array([image_box_to_scene(true_box, size, pre.margin)]))[0]))
+                c.ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, pre.margin)]),
+                                             np.array([image_box_to_scene(true_box, size, pre.margin)]))[0]))
         for r, z in zip(kept, fwd.zones):
             if r.zones is not None:
-                zone_pred.append(z)
-                zone_true.append(r.zones)
-    if not labels:
+                c.zone_pred.append(z)
+                c.zone_true.append(r.zones)
+    if not c.labels:
         raise ImageError("no readable image in the evaluation set")
+    return c
+
+
+def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
+             batch_size: int = 32, progress: bool = True, transform=None) -> dict:
+    """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness)."""
+    c = collect(checkpoint, data, given_side, batch_size, progress, transform)
+    meta = c.meta
+    temperature = float(meta.get("temperature", 1.0))
+    classes, zones = meta["classes"], meta["zones"]
+    logits, labels, zone_pred, zone_true = c.logits, c.labels, c.zone_pred, c.zone_true
+    orient_pred, orient_true, side_pred, side_true = c.orient_pred, c.orient_true, c.side_pred, c.side_true
+    sole_found, ious, unreadable = c.sole_found, c.ious, c.unreadable
     logits_a, y = np.concatenate(logits), np.array(labels)
     probs_raw, probs = softmax(logits_a), softmax(logits_a, temperature)
     y_pred = probs.argmax(1)

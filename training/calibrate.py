@@ -1,0 +1,34 @@
+"""`solewear calibrate`: fit the checkpoint's temperature on what users get - the two-pass forward on whole photos.
+
+Training fits a temperature on validation crops cut with the true sole box;
+the Predictor crops with the box it found itself, which makes it a little less
+sure. Refitting on the same validation photos through the Predictor's own
+forward closes that gap. Only the metadata changes; the weights stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from inference.checkpoint import paths
+from training.evaluate import collect
+from training.metrics import expected_calibration_error, fit_temperature, softmax
+
+
+def calibrate(checkpoint: Path, data: Path, progress: bool = True) -> dict:
+    """Refit and store the temperature; returns the calibration record written into the metadata."""
+    collected = collect(checkpoint, data, progress=progress)
+    logits, labels = np.concatenate(collected.logits), np.array(collected.labels)
+    t = fit_temperature(logits, labels)
+    record = {"fitted_on": "validation photos, two-pass forward as in the Predictor", "data": str(data),
+              "n_images": int(len(labels)), "temperature": t,
+              "val_ece_before": expected_calibration_error(softmax(logits), labels),
+              "val_ece_after": expected_calibration_error(softmax(logits, t), labels),
+              "previous": collected.meta.get("calibration")}
+    _, meta_path = paths(checkpoint)
+    meta = dict(collected.meta, temperature=t, calibration=record)
+    meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    return record

@@ -66,7 +66,7 @@ def zone_table(predictions: list[Prediction]) -> tuple[list[str], list[list[str]
     column gives right minus left, matching `compare_pair`'s asymmetry.
     """
     tax = load_taxonomy()
-    shoes = [p for p in predictions if p.zones and p.label is not None]  # a "can't tell" shoe has no honest scores
+    shoes = [p for p in predictions if p.ok]  # a "can't tell" shoe has no honest scores
     if len(shoes) == 2 and shoes[0].side != shoes[1].side and shoes[0].side != tax.sides[0]:
         shoes = shoes[::-1]  # left first
     header = ["Zone"] + [f"{(p.side or '?').capitalize()} shoe" + (f" ({p.part} half)" if p.part else "") for p in shoes]

@@ -40,8 +40,7 @@ def test_every_class_has_advice_and_every_reference_resolves():
 def test_the_seed_article_is_paraphrased_not_copied(repo):
     """No run of eight words of the clinician's article appears in the knowledge base."""
     seed = _words((repo.parent / "shared" / "seed" / SEED).read_text(encoding="utf-8"))
-    if not seed:
-        pytest.skip("the seed article is not beside the repository")
+    assert len(seed) > 1000  # the whole article, not an empty file
     grams = {tuple(seed[i:i + 8]) for i in range(len(seed) - 7)}
     kb_text = yaml.safe_load((repo / "configs" / "knowledge.yaml").read_text(encoding="utf-8"))
     copied = []

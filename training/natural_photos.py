@@ -52,6 +52,11 @@ def _training_files() -> list[Path]:
     return [path for path in candidates if path.is_file()]
 
 
+def _load(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
 def natural_photo_names() -> list[str]:
     """Names of the photos training draws from on this machine (recorded in the checkpoint)."""
     return [path.name for path in _training_files()]
@@ -60,11 +65,7 @@ def natural_photo_names() -> list[str]:
 @lru_cache(maxsize=1)
 def natural_photos() -> tuple[np.ndarray, ...]:
     """The available photos as RGB uint8 arrays (empty when neither package is installed)."""
-    photos = []
-    for path in _training_files():
-        with Image.open(path) as im:
-            photos.append(np.asarray(im.convert("RGB")))
-    return tuple(photos)
+    return tuple(_load(path) for path in _training_files())
 
 
 def held_out_photos() -> dict[str, np.ndarray]:
@@ -73,8 +74,7 @@ def held_out_photos() -> dict[str, np.ndarray]:
     skimage_dir = _package_dir("skimage", "data")
     for name in HELD_OUT_SKIMAGE if skimage_dir is not None else ():
         if (skimage_dir / name).is_file():
-            with Image.open(skimage_dir / name) as im:
-                photos[name] = np.asarray(im.convert("RGB"))
+            photos[name] = _load(skimage_dir / name)
     from sklearn.datasets import load_sample_image
 
     photos.update({name: load_sample_image(name) for name in HELD_OUT_SKLEARN})

@@ -100,7 +100,7 @@ def result_cards(predictions: list[Prediction], compact: bool = False) -> None:
 
 def pair_section(predictions: list[Prediction], heading: str) -> PairReport | None:
     """Left against right when exactly two shoes were read; the report is returned for the PDF."""
-    readable = [p for p in predictions if p.zones and p.label is not None]
+    readable = [p for p in predictions if p.ok]
     if len(readable) != 2:
         return None
     report = compare_pair(*readable)

@@ -11,13 +11,13 @@ and the benchmarks all call this function.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from inference.model import SoleNet
-from inference.preprocess import Box, Preprocessor, scene_box_to_image
+from inference.preprocess import Box, Preprocessor, canonicalise, scene_box_to_image
 from inference.taxonomy import load_taxonomy
 
 
@@ -67,19 +67,54 @@ def read_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], 
                  [sides[i] for i in side_p.argmax(1)], side_p.max(1))
 
 
+def _composed_pose(orientation: int, side: str, turns: int, side2: str) -> tuple[int, str]:
+    """The single pose equal to canonicalising with (orientation, side), then again with (turns, side2)."""
+    probe = np.arange(9).reshape(3, 3)  # asymmetric: every pose gives a different array
+    want = canonicalise(canonicalise(probe, orientation, side), turns, side2)
+    return next((k, s) for k in range(4) for s in load_taxonomy().sides if np.array_equal(canonicalise(probe, k, s), want))
+
+
 @torch.no_grad()
 def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene,
               sides: Sequence[str | None] | None = None, temperature: float = 1.0,
               device: str | torch.device = "cpu") -> Forward:
-    """Pass 2: canonical crops at the detected boxes and poses."""
+    """Pass 2: canonical crops at the detected boxes and poses, the pose checked at crop resolution.
+
+    The whole-photo view of pass 1 sees the sole small; the crop shows its
+    outline four times larger. When pass 2's own side and orientation heads
+    say the crop is not yet in the canonical frame (toe up, left shoe), the
+    pose is composed with what they saw and those crops are read once more.
+    A side the user gave is kept.
+    """
     sides = list(sides) if sides is not None else [None] * len(images)
     used = [given or det for given, det in zip(sides, scene.side)]
-    crops = [pre.canonical_crop(img, box, int(k), s) for img, box, k, s in zip(images, scene.boxes, scene.orientation, used)]
+    turns = [int(k) for k in scene.orientation]
+    crops = [pre.canonical_crop(img, box, k, s) for img, box, k, s in zip(images, scene.boxes, turns, used)]
     batch = torch.stack([pre.to_tensor(c) for c in crops]).to(device)
-    out = model(batch)
-    logits = out["wear_class"].float().cpu().numpy()
+    out = {k: v.float().cpu() for k, v in model(batch).items() if k in ("wear_class", "zones", "side", "orientation")}
+    side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
+    detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
+    recheck = []
+    for i in range(len(images)):
+        mirrored = sides[i] is None and side_p[i, 0] < 0.5   # the crop looks like a right shoe
+        turned = int(orient_p[i].argmax())
+        if mirrored or turned:
+            turns[i], used[i] = _composed_pose(turns[i], used[i], turned, "right" if mirrored else "left")
+            if mirrored:
+                detected[i], side_prob[i] = used[i], side_p[i].max()
+            orient_prob[i] = orient_p[i].max() if turned else orient_prob[i]
+            recheck.append(i)
+    if recheck:
+        crops = [pre.canonical_crop(images[i], scene.boxes[i], turns[i], used[i]) if i in recheck else c for i, c in enumerate(crops)]
+        again = torch.stack([pre.to_tensor(crops[i]) for i in recheck]).to(device)
+        redo = model(again)
+        batch[recheck] = again
+        for key in ("wear_class", "zones"):
+            out[key][recheck] = redo[key].float().cpu()
+        scene = replace(scene, orientation=np.array(turns), orientation_prob=orient_prob, side=detected, side_prob=side_prob)
+    logits = out["wear_class"].numpy()
     return Forward(scene, torch.from_numpy(logits / temperature).softmax(1).numpy(), logits,
-                   out["zones"].float().sigmoid().cpu().numpy(), used, crops, batch)
+                   out["zones"].sigmoid().numpy(), used, crops, batch)
 
 
 def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,

@@ -120,7 +120,7 @@ class Predictor:
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, [u[2] for u in units], self.temperature, self.device)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, unit_scene, fwd, explain))
+            results[i].append(self._result(k, img, given, part, fwd.scene, fwd, explain))
         return results
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from inference.forward import read_scene, read_wear
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.taxonomy import load_taxonomy
@@ -54,6 +56,21 @@ def test_sides_and_rotations_of_generated_soles_come_out_right(predictor):
             label_ok += pred.label == row["label"]
     assert side_ok / n >= 0.9 and orient_ok / n >= 0.9
     assert label_ok / n >= 0.6
+
+
+def test_a_wrong_first_look_at_the_pose_is_corrected_on_the_crop(predictor):
+    """Pass 1 sees the sole small; when it gets side or orientation wrong, pass 2's look at the crop puts it right."""
+    rows = list(csv.DictReader(open(SAMPLES / "manifest.csv")))[:4]
+    images = [np.asarray(Image.open(SAMPLES / r["path"]).convert("RGB")) for r in rows]
+    scene = read_scene(predictor.model, predictor.pre, images)
+    other = {"left": "right", "right": "left"}
+    wrong = replace(scene, side=[other[s] for s in scene.side],
+                    orientation=np.array([(int(k) + 1 + i % 3) % 4 for i, k in enumerate(scene.orientation)]))
+    fwd = read_wear(predictor.model, predictor.pre, images, wrong)
+    assert fwd.side == [r["side"] for r in rows] == fwd.scene.side
+    assert [TAX.orientations[int(k)] for k in fwd.scene.orientation] == [r["orientation"] for r in rows]
+    given = read_wear(predictor.model, predictor.pre, images, wrong, sides=[other[r["side"]] for r in rows])
+    assert given.side == [other[r["side"]] for r in rows]  # a side the user gave is kept
 
 
 def test_a_blank_wall_is_refused(predictor):

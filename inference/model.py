@@ -144,8 +144,9 @@ class SoleNet(nn.Module):
         else:
             self.backbone, dim = _torchvision(spec.arch, pretrained)
         self.dropout = nn.Dropout(spec.dropout)
+        evidence = spec.class_pool == "evidence"
         self.heads = nn.ModuleDict({
-            "wear_class": nn.Linear(dim, spec.n_classes),
+            **({} if evidence else {"wear_class": nn.Linear(dim, spec.n_classes)}),  # else read from the class map
             "zones": nn.Linear(dim, spec.n_zones + 1),
             "side": nn.Linear(dim, spec.n_sides),
             "orientation": nn.Linear(dim, spec.n_orientations),
@@ -154,16 +155,16 @@ class SoleNet(nn.Module):
         })
         if spec.class_pool not in ("avg", "evidence"):
             raise ValueError(f"class_pool must be 'avg' or 'evidence', not {spec.class_pool!r}")
-        if (spec.wear_map or spec.class_pool == "evidence") and spec.arch != "efficientnet_lite0":
+        if (spec.wear_map or evidence) and spec.arch != "efficientnet_lite0":
             raise ValueError("the wear-map and evidence heads need the efficientnet_lite0 backbone")
-        if spec.class_pool == "evidence":
+        if evidence:
             self.evidence = EvidenceMap(self.backbone.blocks[4][-1].conv_pwl.out_channels, dim, spec.evidence_dim)
             self.class_map = nn.Conv2d(spec.evidence_dim, spec.n_classes, kernel_size=1)
         if spec.wear_map:
             # Wear per cell of the densest map there is (stride 16 with the evidence map, else 32).
             # Supervised by the generator's depth map, it makes the spatial features say *where*
             # the wear is, which the heads then read and Grad-CAM then shows.
-            self.wear_map_head = nn.Conv2d(spec.evidence_dim if spec.class_pool == "evidence" else dim, 1, kernel_size=1)
+            self.wear_map_head = nn.Conv2d(spec.evidence_dim if evidence else dim, 1, kernel_size=1)
 
     @property
     def wear_stride(self) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from inference.checkpoint import load_checkpoint, read_meta
 from inference.taxonomy import load_taxonomy
@@ -64,7 +65,9 @@ def test_checkpoint_carries_its_metadata(smoke_run):
     assert meta["versions"]["torch"] and meta["data_fingerprint"]
     assert meta["config"]["model"]["arch"] == "efficientnet_lite0"
     model, _ = load_checkpoint(smoke_run / "best.safetensors")
-    assert model.heads["wear_class"].out_features == len(TAX.classes)
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, 64, 64))
+    assert out["wear_class"].shape == (1, len(TAX.classes)) and out["zones"].shape == (1, len(TAX.zones) + 1)
 
 
 def test_resume_continues_from_last(smoke_run, tmp_path):

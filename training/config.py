@@ -71,7 +71,7 @@ class LossCfg(_Strict):
     sole: float = Field(0.5, ge=0)
     box: float = Field(2.0, ge=0)
     wear_map: float = Field(0.0, ge=0)            # used when model.wear_map is on
-    explain: float = Field(0.0, ge=0)             # class evidence on the most-worn cells (class_pool "evidence" + wear_map)
+    explain: float = Field(0.0, ge=0)             # class evidence on the most-worn cells (class_pool "evidence"; generated depth maps)
     label_smoothing: float = Field(0.05, ge=0, lt=1)
 
 

@@ -271,3 +271,18 @@ def test_evidence_loss_rewards_evidence_on_the_worn_cells():
     unknown = torch.full((2, 4, 4), float("nan"))
     assert float(evidence_loss(off, label, unworn)) == 0.0 == float(evidence_loss(off, label, unknown))
     assert float(evidence_loss(off, torch.tensor([-1, -1]), wear)) == 0.0
+
+
+def test_accuracy_by_severity_uses_the_apps_bands_and_counts_every_photo():
+    import numpy as np
+
+    from inference.settings import load_inference_settings
+    from training.evaluate import accuracy_by_severity
+
+    severity = np.array([0.0, 0.05, 0.5, 0.99, 1.0])
+    correct = np.array([False, True, True, True, True])
+    confidence = np.array([0.3, 0.9, 0.9, 0.9, 0.2])
+    rows = accuracy_by_severity(severity, correct, confidence)
+    assert len(rows) == len(load_inference_settings().severity) and sum(r["images"] for r in rows) == len(severity)
+    assert rows[0]["accuracy"] == 0.5 and rows[0]["low_confidence"] == 0.5
+    assert rows[-1]["images"] == 2 and rows[-1]["low_confidence"] == 0.5

@@ -21,6 +21,7 @@ from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
+from inference.settings import load_inference_settings
 from training.data import read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
@@ -134,11 +135,31 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["zone_mae"] = float(err[:, :-1].mean())
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(zones)}
         report["severity_mae"] = float(err[:, -1].mean())
+        if len(zt) == len(y):
+            report["by_severity"] = accuracy_by_severity(zt[:, -1], y_pred == y, probs.max(1))
     else:
         report["zone_mae"] = None
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
     return report
+
+
+def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, confidence: np.ndarray) -> list[dict]:
+    """Accuracy per band of the *true* wear severity - the bands the app puts in words.
+
+    A nearly new sole shows little of its runner's pattern; this says how much
+    that costs, and how often the app would then say "low confidence".
+    """
+    settings = load_inference_settings()
+    rows, low = [], 0.0
+    for band in settings.severity:
+        pick = (severity >= low) & (severity < band.below)
+        n = int(pick.sum())
+        rows.append({"from": low, "below": min(band.below, 1.0), "words": band.words.split(" - ")[0], "images": n,
+                     "accuracy": float(correct[pick].mean()) if n else None,
+                     "low_confidence": float((confidence[pick] < settings.quality.min_confidence).mean()) if n else None})
+        low = band.below
+    return rows
 
 
 def write_report(report: dict, probs_raw: np.ndarray, probs: np.ndarray, y: np.ndarray, classes: list[str], out_dir: Path) -> None:

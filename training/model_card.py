@@ -243,8 +243,13 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         _sole_free_line(sole_free),
         "- It has only ever seen synthetic soles: real outsole materials, wear textures and photo habits differ, and its accuracy "
         "on real photographs is **unknown**.",
-        "- Brand-new shoes carry no wear pattern; the model's answer for them is a guess and is usually flagged as low confidence.",
         "- Two tendencies at once (for example heel strike and over-pronation) get one label; look at the zone scores.",
+        "- A nearly new sole shows little of its runner's pattern. Accuracy by the generated shoe's true wear severity "
+        "(the app's own severity words), and how often the app flags the answer as low confidence:",
+        "",
+        "| severity | photos | accuracy | flagged low confidence |", "| --- | --- | --- | --- |",
+        *[f"| {b['words']} ({b['from']:.2f}-{b['below']:.2f}) | {b['images']} | {_pct(b['accuracy'])} | {_pct(b['low_confidence'])} |"
+          for b in report.get("by_severity", [])],
         "",
         "## What was not tested",
         "- Real labelled sole photos (none exist publicly), other shoe types, children, photos from other cameras' pipelines.",

@@ -94,9 +94,12 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     out = {k: v.float().cpu() for k, v in model(batch).items() if k in ("wear_class", "zones", "side", "orientation")}
     side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
     detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
+    right = load_taxonomy().sides.index("right")
     recheck = []
     for i in range(len(images)):
-        mirrored = sides[i] is None and side_p[i, 0] < 0.5   # the crop looks like a right shoe
+        if scene.sole_prob[i] < 0.5:  # no sole: nothing to put right
+            continue
+        mirrored = sides[i] is None and side_p[i, right] > 0.5   # the crop looks like a right shoe
         turned = int(orient_p[i].argmax())
         if mirrored or turned:
             turns[i], used[i] = _composed_pose(turns[i], used[i], turned, "right" if mirrored else "left")

@@ -69,6 +69,8 @@ def test_a_wrong_first_look_at_the_pose_is_corrected_on_the_crop(predictor):
     fwd = read_wear(predictor.model, predictor.pre, images, wrong)
     assert fwd.side == [r["side"] for r in rows] == fwd.scene.side
     assert [TAX.orientations[int(k)] for k in fwd.scene.orientation] == [r["orientation"] for r in rows]
+    right = read_wear(predictor.model, predictor.pre, images, scene)  # wear read again on the corrected crops
+    assert np.allclose(fwd.probabilities, right.probabilities, atol=1e-4) and np.allclose(fwd.zones, right.zones, atol=1e-4)
     given = read_wear(predictor.model, predictor.pre, images, wrong, sides=[other[r["side"]] for r in rows])
     assert given.side == [other[r["side"]] for r in rows]  # a side the user gave is kept
 

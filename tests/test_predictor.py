@@ -163,3 +163,19 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
     portrait = np.zeros((600, 400, 3), np.uint8)
     monkeypatch.setattr(module, "read_scene", lambda *a, **k: pytest.fail("a single upright sole needs no second look"))
     assert predictor._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None
+
+
+def test_pose_seen_on_the_crop_composes_with_the_first_guess():
+    """Whatever pass 1 guessed, adding the pose a crop is labelled with in training gives the photo's true pose."""
+    from inference.forward import _composed_pose
+    from inference.preprocess import apply_pose, canonicalise
+
+    canonical = np.arange(16).reshape(4, 4)
+    poses = [(k, s) for k in range(4) for s in TAX.sides]
+    for true in poses:
+        photo = apply_pose(canonical, *true)
+        for guess in poses:
+            crop = canonicalise(photo, *guess)
+            # training shows apply_pose(canonical, j, s2) labelled orientation j, side s2 (augment.pose_view)
+            label = next(p for p in poses if np.array_equal(apply_pose(canonical, *p), crop))
+            assert _composed_pose(*guess, *label) == true

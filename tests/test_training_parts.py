@@ -46,6 +46,8 @@ def test_overrides_are_typed_and_validated():
         load_config("configs/smoke.yaml", ["optim.epocs=7"])
     with pytest.raises(ConfigError):
         load_config("configs/smoke.yaml", ["model.arch=vgg16"])
+    with pytest.raises(ConfigError, match="class_pool"):  # an explanation loss without the map it trains
+        load_config("configs/smoke.yaml", ["model.class_pool=avg"])
 
 
 def test_default_config_is_valid():

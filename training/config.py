@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inference.config import ConfigError, load_yaml, validated
 
@@ -98,6 +98,12 @@ class TrainConfig(_Strict):
     augment: AugmentCfg = AugmentCfg()
     loss: LossCfg = LossCfg()
     optim: OptimCfg = OptimCfg()
+
+    @model_validator(mode="after")
+    def _explain_needs_evidence(self) -> "TrainConfig":
+        if self.loss.explain > 0 and self.model.class_pool != "evidence":
+            raise ValueError("loss.explain trains the class evidence map: it needs model.class_pool: evidence")
+        return self
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:

@@ -195,6 +195,18 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         distributed.teardown(d)
 
 
+def model_for(cfg: TrainConfig) -> tuple[SoleNet, Preprocessor]:
+    """The network a run config describes (ImageNet weights, frozen stages) and its preprocessing."""
+    taxonomy = load_taxonomy()
+    backbone = BACKBONES[cfg.model.arch]
+    spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
+                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool,
+                     cfg.model.evidence_dim)
+    model = SoleNet(spec, pretrained=cfg.model.pretrained)
+    model.freeze_stages(cfg.model.freeze_stages)
+    return model, Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
+
+
 def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) -> Path:
     seed_everything(cfg.seed)
     taxonomy = load_taxonomy()
@@ -203,13 +215,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     train_records, dropped = usable_for_training(train_records)
     if not train_records:
         raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
-    backbone = BACKBONES[cfg.model.arch]
-    pre = Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
-    spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
-                     len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool,
-                     cfg.model.evidence_dim)
-    model = SoleNet(spec, pretrained=cfg.model.pretrained)
-    model.freeze_stages(cfg.model.freeze_stages)
+    model, pre = model_for(cfg)
     model.to(d.device)
 
     params = [p for p in model.parameters() if p.requires_grad]

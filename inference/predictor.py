@@ -25,7 +25,7 @@ from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
 from inference.preprocess import Box, Preprocessor
 from inference.quality import photo_flags, photo_measures
 from inference.results import Prediction
-from inference.settings import InferenceSettings, load_inference_settings
+from inference.settings import InferenceSettings, load_inference_settings, sole_found
 from inference.taxonomy import load_taxonomy
 
 Source = str | Path | bytes
@@ -188,7 +188,7 @@ class Predictor:
         flags: list[str] = []
         pred = Prediction(path="", part=part, box=[round(float(v), 1) for v in box],
                           orientation=tax.orientations[int(scene.orientation[k])])
-        if scene.sole_prob[k] < q.min_sole_probability:
+        if not sole_found(scene.sole_prob[k], fwd.crop_sole_prob[k], q):
             pred.flags = ["no_sole_found"]
             pred.error = NO_SOLE_MESSAGE
             return pred

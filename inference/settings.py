@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inference.config import load_yaml, validated
@@ -16,6 +17,7 @@ class _Strict(BaseModel):
 
 class Quality(_Strict):
     min_sole_probability: float = Field(ge=0, le=1)
+    min_crop_sole_probability: float = Field(ge=0, le=1)
     min_sharpness: float = Field(ge=0)
     dark_luminance: float = Field(ge=0, le=1)
     bright_luminance: float = Field(ge=0, le=1)
@@ -23,6 +25,11 @@ class Quality(_Strict):
     min_confidence: float = Field(ge=0, le=1)
     min_side_confidence: float = Field(ge=0.5, le=1)
     unusable: tuple[str, ...]
+
+
+def sole_found(photo_prob: float | np.ndarray, crop_prob: float | np.ndarray, q: Quality) -> bool | np.ndarray:
+    """Pass 1 must see a sole in the photo, and pass 2's closer look at the found box must not be sure there is none."""
+    return (photo_prob >= q.min_sole_probability) & (crop_prob >= q.min_crop_sole_probability)
 
 
 class Pair(_Strict):

@@ -21,7 +21,7 @@ from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
-from inference.settings import load_inference_settings
+from inference.settings import load_inference_settings, sole_found
 from training.data import read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
@@ -62,6 +62,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     pre = Preprocessor.from_meta(meta)
     records = read_dataset(data)
     c = Collected(meta)
+    quality = load_inference_settings().quality
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
         chunk = records[start:start + batch_size]
         images, boxes, kept = [], [], []
@@ -86,7 +87,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         c.orient_true += [r.orientation for r in kept]
         c.side_pred += fwd.scene.side
         c.side_true += [r.side for r in kept]
-        c.sole_found += (fwd.scene.sole_prob > 0.5).tolist()
+        c.sole_found += sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob, quality).tolist()
         for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
             if true_box is not None:
                 size = img.shape[:2]

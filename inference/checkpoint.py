@@ -30,9 +30,13 @@ def save_checkpoint(path: str | Path, model: SoleNet, meta: dict) -> Path:
     weights.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(weights), metadata={"format": FORMAT})
-    meta = dict(meta, format=FORMAT, model=model.spec.to_meta())
-    meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    write_meta(meta_path, dict(meta, format=FORMAT, model=model.spec.to_meta()))
     return weights
+
+
+def write_meta(path: str | Path, meta: dict) -> None:
+    """The checkpoint's JSON metadata (beside its weights), as the loaders read it."""
+    paths(path)[1].write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def read_meta(path: str | Path) -> dict:

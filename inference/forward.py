@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from inference.model import SoleNet
-from inference.preprocess import Box, Preprocessor, canonicalise, scene_box_to_image
+from inference.preprocess import Box, Preprocessor, compose_pose, scene_box_to_image
+from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 
 
@@ -68,13 +69,6 @@ def read_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], 
                  [sides[i] for i in side_p.argmax(1)], side_p.max(1))
 
 
-def _composed_pose(orientation: int, side: str, turns: int, side2: str) -> tuple[int, str]:
-    """The single pose equal to canonicalising with (orientation, side), then again with (turns, side2)."""
-    probe = np.arange(9).reshape(3, 3)  # asymmetric: every pose gives a different array
-    want = canonicalise(canonicalise(probe, orientation, side), turns, side2)
-    return next((k, s) for k in range(4) for s in load_taxonomy().sides if np.array_equal(canonicalise(probe, k, s), want))
-
-
 @torch.no_grad()
 def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene,
               sides: Sequence[str | None] | None = None, temperature: float = 1.0,
@@ -96,20 +90,26 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
     detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
     right = load_taxonomy().sides.index("right")
+    min_sole = load_inference_settings().quality.min_sole_probability
     recheck = []
     for i in range(len(images)):
-        if scene.sole_prob[i] < 0.5:  # no sole: nothing to put right
+        if scene.sole_prob[i] < min_sole:  # no sole: nothing to put right
             continue
         mirrored = sides[i] is None and side_p[i, right] > 0.5   # the crop looks like a right shoe
         turned = int(orient_p[i].argmax())
-        if mirrored or turned:
-            turns[i], used[i] = _composed_pose(turns[i], used[i], turned, "right" if mirrored else "left")
-            if mirrored:
-                detected[i], side_prob[i] = used[i], side_p[i].max()
-            orient_prob[i] = orient_p[i].max() if turned else orient_prob[i]
-            recheck.append(i)
+        if not (mirrored or turned):
+            continue
+        # The crop shows the sole in pose (turned, mirrored); the crop is the photo canonicalised with
+        # (turns, used), so the photo's own pose is that crop pose put through apply_pose(turns, used).
+        turns[i], photo_mirrored = compose_pose(turned, mirrored, turns[i], used[i] == "right")
+        used[i] = "right" if photo_mirrored else "left"
+        if mirrored:
+            detected[i], side_prob[i] = used[i], side_p[i].max()
+        if turned:
+            orient_prob[i] = orient_p[i].max()
+        crops[i] = pre.canonical_crop(images[i], scene.boxes[i], turns[i], used[i])
+        recheck.append(i)
     if recheck:
-        crops = [pre.canonical_crop(images[i], scene.boxes[i], turns[i], used[i]) if i in recheck else c for i, c in enumerate(crops)]
         again = torch.stack([pre.to_tensor(crops[i]) for i in recheck]).to(device)
         redo = model(again)
         batch[recheck] = again

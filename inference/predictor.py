@@ -25,7 +25,7 @@ from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
 from inference.preprocess import Box, Preprocessor
 from inference.quality import photo_flags, photo_measures
 from inference.results import Prediction
-from inference.settings import InferenceSettings, load_inference_settings, sole_found
+from inference.settings import InferenceSettings, load_inference_settings
 from inference.taxonomy import load_taxonomy
 
 Source = str | Path | bytes
@@ -120,7 +120,7 @@ class Predictor:
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, [u[2] for u in units], self.temperature, self.device)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, fwd.scene, fwd, explain))
+            results[i].append(self._result(k, img, given, part, fwd, explain))
         return results
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
@@ -181,14 +181,14 @@ class Predictor:
                 return False
         return True
 
-    def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, scene: Scene, fwd: Forward,
+    def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, fwd: Forward,
                 explain: bool) -> Prediction:
-        tax, q = self.taxonomy, self.settings.quality
+        tax, q, scene = self.taxonomy, self.settings.quality, fwd.scene
         box: Box = scene.boxes[k]
         flags: list[str] = []
         pred = Prediction(path="", part=part, box=[round(float(v), 1) for v in box],
                           orientation=tax.orientations[int(scene.orientation[k])])
-        if not sole_found(scene.sole_prob[k], fwd.crop_sole_prob[k], q):
+        if not q.sole_found(scene.sole_prob[k], fwd.crop_sole_prob[k]):
             pred.flags = ["no_sole_found"]
             pred.error = NO_SOLE_MESSAGE
             return pred

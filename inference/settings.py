@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inference.config import load_yaml, validated
 from inference.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _Strict(BaseModel):
@@ -26,10 +29,9 @@ class Quality(_Strict):
     min_side_confidence: float = Field(ge=0.5, le=1)
     unusable: tuple[str, ...]
 
-
-def sole_found(photo_prob: float | np.ndarray, crop_prob: float | np.ndarray, q: Quality) -> bool | np.ndarray:
-    """Pass 1 must see a sole in the photo, and pass 2's closer look at the found box must not be sure there is none."""
-    return (photo_prob >= q.min_sole_probability) & (crop_prob >= q.min_crop_sole_probability)
+    def sole_found(self, photo_prob: float | np.ndarray, crop_prob: float | np.ndarray) -> bool | np.ndarray:
+        """Pass 1 must see a sole in the photo, and pass 2's closer look at the found box must not be sure there is none."""
+        return (photo_prob >= self.min_sole_probability) & (crop_prob >= self.min_crop_sole_probability)
 
 
 class Pair(_Strict):

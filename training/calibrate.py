@@ -8,12 +8,11 @@ forward closes that gap. Only the metadata changes; the weights stay as they are
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from inference.checkpoint import paths
+from inference.checkpoint import write_meta
 from training.evaluate import collect
 from training.metrics import expected_calibration_error, fit_temperature, softmax
 
@@ -28,7 +27,5 @@ def calibrate(checkpoint: Path, data: Path, progress: bool = True) -> dict:
               "val_ece_before": expected_calibration_error(softmax(logits), labels),
               "val_ece_after": expected_calibration_error(softmax(logits, t), labels),
               "previous": collected.meta.get("calibration")}
-    _, meta_path = paths(checkpoint)
-    meta = dict(collected.meta, temperature=t, calibration=record)
-    meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    write_meta(checkpoint, dict(collected.meta, temperature=t, calibration=record))
     return record

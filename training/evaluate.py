@@ -21,7 +21,7 @@ from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
-from inference.settings import load_inference_settings, sole_found
+from inference.settings import load_inference_settings
 from training.data import read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
@@ -87,7 +87,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         c.orient_true += [r.orientation for r in kept]
         c.side_pred += fwd.scene.side
         c.side_true += [r.side for r in kept]
-        c.sole_found += sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob, quality).tolist()
+        c.sole_found += quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob).tolist()
         for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
             if true_box is not None:
                 size = img.shape[:2]
@@ -106,40 +106,35 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
              batch_size: int = 32, progress: bool = True, transform=None) -> dict:
     """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness)."""
     c = collect(checkpoint, data, given_side, batch_size, progress, transform)
-    meta = c.meta
-    temperature = float(meta.get("temperature", 1.0))
-    classes, zones = meta["classes"], meta["zones"]
-    logits, labels, zone_pred, zone_true = c.logits, c.labels, c.zone_pred, c.zone_true
-    orient_pred, orient_true, side_pred, side_true = c.orient_pred, c.orient_true, c.side_pred, c.side_true
-    sole_found, ious, unreadable = c.sole_found, c.ious, c.unreadable
-    logits_a, y = np.concatenate(logits), np.array(labels)
-    probs_raw, probs = softmax(logits_a), softmax(logits_a, temperature)
+    temperature = float(c.meta.get("temperature", 1.0))
+    classes = c.meta["classes"]
+    logits, y = np.concatenate(c.logits), np.array(c.labels)
+    probs_raw, probs = softmax(logits), softmax(logits, temperature)
     y_pred = probs.argmax(1)
     report = classification_report(y, y_pred, classes)
     report.update({
-        "checkpoint": str(checkpoint), "data": str(data), "n_images": int(len(y)), "unreadable": unreadable,
+        "checkpoint": str(checkpoint), "data": str(data), "n_images": int(len(y)), "unreadable": c.unreadable,
         "side_mode": "given" if given_side else "detected",
         "ci95": bootstrap_ci(y, y_pred, len(classes)),
         "temperature": temperature,
         "ece_before_temperature": expected_calibration_error(probs_raw, y),
         "ece_after_temperature": expected_calibration_error(probs, y),
         "reliability": reliability_bins(probs, y),
-        "orientation_accuracy": float(np.mean(np.array(orient_pred) == np.array(orient_true))),
-        "sole_found_rate": float(np.mean(sole_found)),
-        "box_iou": float(np.mean(ious)) if ious else None,
+        "orientation_accuracy": float(np.mean(np.array(c.orient_pred) == np.array(c.orient_true))),
+        "sole_found_rate": float(np.mean(c.sole_found)),
+        "box_iou": float(np.mean(c.ious)) if c.ious else None,
     })
-    known_side = [(p, t) for p, t in zip(side_pred, side_true) if t is not None]
+    known_side = [(p, t) for p, t in zip(c.side_pred, c.side_true) if t is not None]
     report["side_accuracy"] = float(np.mean([p == t for p, t in known_side])) if known_side else None
-    if zone_true:
-        zp, zt = np.array(zone_pred), np.array(zone_true)
-        err = np.abs(zp - zt)
+    report["zone_mae"] = None
+    if c.zone_true:
+        zt = np.array(c.zone_true)
+        err = np.abs(np.array(c.zone_pred) - zt)
         report["zone_mae"] = float(err[:, :-1].mean())
-        report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(zones)}
+        report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
         if len(zt) == len(y):
             report["by_severity"] = accuracy_by_severity(zt[:, -1], y_pred == y, probs.max(1))
-    else:
-        report["zone_mae"] = None
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
     return report

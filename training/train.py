@@ -204,6 +204,9 @@ def model_for(cfg: TrainConfig) -> tuple[SoleNet, Preprocessor]:
                      cfg.model.evidence_dim)
     model = SoleNet(spec, pretrained=cfg.model.pretrained)
     model.freeze_stages(cfg.model.freeze_stages)
+    # Channels-last: a training step runs about 1.5x faster on this CPU (benchmarks/train.py), and it is the
+    # layout mixed precision wants on CUDA. Checkpoints are saved contiguous, so nothing else sees it.
+    model.to(memory_format=torch.channels_last)
     return model, Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
 
 
@@ -287,6 +290,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=not (progress and d.main), leave=False)
         for batch in bar:
             batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
+            batch["image"] = batch["image"].contiguous(memory_format=torch.channels_last)
             with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):
                 terms = losses(net(batch["image"]), batch, cfg.loss)
             optimizer.zero_grad(set_to_none=True)

@@ -288,3 +288,18 @@ def test_accuracy_by_severity_uses_the_apps_bands_and_counts_every_photo():
     assert len(rows) == len(load_inference_settings().severity) and sum(r["images"] for r in rows) == len(severity)
     assert rows[0]["accuracy"] == 0.5 and rows[0]["low_confidence"] == 0.5
     assert rows[-1]["images"] == 2 and rows[-1]["low_confidence"] == 0.5
+
+
+def test_confident_answers_leave_out_exactly_the_photos_the_app_flags():
+    import numpy as np
+
+    from inference.settings import load_inference_settings
+    from training.evaluate import confident_answers
+
+    edge = load_inference_settings().quality.min_confidence
+    classes = ["a", "b"]
+    probs = np.array([[0.99, 0.01], [edge, 1 - edge], [0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
+    y = np.array([0, 0, 1, 1, 1])  # the flagged photo (0.5/0.5) is wrong, and so is the last confident one
+    c = confident_answers(y, probs, classes)
+    assert c["images"] == 4 and c["coverage"] == 0.8 and c["accuracy"] == 0.75
+    assert confident_answers(y, np.full((5, 2), 0.5), classes) == {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}

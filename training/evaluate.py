@@ -135,9 +135,24 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["severity_mae"] = float(err[:, -1].mean())
         if len(zt) == len(y):
             report["by_severity"] = accuracy_by_severity(zt[:, -1], y_pred == y, probs.max(1))
+    report["confident"] = confident_answers(y, probs, classes)
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
     return report
+
+
+def confident_answers(y: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
+    """The figures for the answers the app gives *without* the low-confidence flag, and how many those are.
+
+    The headline macro-F1 counts every photo, also the ones where the app
+    already tells the user it is unsure; this is what a user who only trusts
+    unflagged answers gets (selective accuracy at the app's own threshold).
+    """
+    keep = probs.max(1) >= load_inference_settings().quality.min_confidence
+    if not keep.any():
+        return {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}
+    sub = classification_report(y[keep], probs[keep].argmax(1), classes)
+    return {"coverage": float(keep.mean()), "images": int(keep.sum()), "accuracy": sub["accuracy"], "macro_f1": sub["macro_f1"]}
 
 
 def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, confidence: np.ndarray) -> list[dict]:

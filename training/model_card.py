@@ -128,6 +128,35 @@ def failure_strip(report: dict, data: Path, predictor: Predictor, out: Path, n: 
     return len(wrong)
 
 
+def light_wear_strip(data: Path, out: Path, n: int = 4, below: float = 0.15) -> int:
+    """Barely worn test soles beside their simulated wear, stretched to each sole's deepest point.
+
+    Why a picture: the wear that decides the class is there in the simulation
+    but hardly in the photo, which is what the accuracy by severity says in numbers.
+    """
+    tax = load_taxonomy()
+    rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if r.get("depth_path") and float(r.get("severity") or 1) < below][:n]
+    if not rows:
+        return 0
+    tile = (128, 192)
+    strip = Image.new("RGB", (2 * tile[0] * len(rows), tile[1] + 36), "white")
+    draw = ImageDraw.Draw(strip)
+    font = ImageFont.load_default(size=11)
+    for i, row in enumerate(rows):
+        photo = Image.open(data / row["path"]).convert("RGB").resize(tile)
+        wear = cv2.imread(str(data / row["depth_path"]), cv2.IMREAD_GRAYSCALE).astype(np.float32)
+        deepest = max(float(wear.max()), 1.0)
+        stretched = cv2.applyColorMap(np.uint8(255 * wear / deepest), cv2.COLORMAP_INFERNO)[..., ::-1]
+        x = 2 * i * tile[0]
+        strip.paste(photo, (x, 0))
+        strip.paste(Image.fromarray(np.ascontiguousarray(stretched)).resize(tile), (x + tile[0], 0))
+        draw.text((x + 4, tile[1] + 3), f"true: {tax.wear_class(row['label']).label.split(' (')[0]}", fill="black", font=font)
+        draw.text((x + 4, tile[1] + 18), f"severity {float(row['severity']):.2f}, deepest {deepest / 255:.0%} of the tread",
+                  fill=(90, 90, 90), font=font)
+    strip.save(out, quality=85)
+    return len(rows)
+
+
 def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict:
     fig_dir.mkdir(parents=True, exist_ok=True)
     meta = read_meta(checkpoint)
@@ -137,16 +166,24 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     pointing = pointing_game(predictor, test_dir)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
     n_fail = failure_strip(report, test_dir, predictor, fig_dir / "failures.jpg")
+    n_light = light_wear_strip(test_dir, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,
              "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    out_md.write_text(render(meta, report, robust, pointing, real, n_fail, sole_free, fig_dir.relative_to(out_md.parent)), encoding="utf-8")
+    out_md.write_text(render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)), encoding="utf-8")
     return facts
 
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _confident_row(confident: dict) -> str:
+    if not confident["images"]:
+        return "| macro-F1 of the answers not flagged low confidence | none: every answer was flagged |"
+    return (f"| macro-F1 of the answers not flagged low confidence | {confident['macro_f1']:.3f} "
+            f"(accuracy {confident['accuracy']:.3f}; {_pct(confident['coverage'])} of the photos, the rest are flagged) |")
 
 
 def _sole_free_line(sole_free: dict) -> str:
@@ -168,7 +205,7 @@ def _sole_free_line(sole_free: dict) -> str:
     return line
 
 
-def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) -> str:
+def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
     ci = report["ci95"]
@@ -214,6 +251,7 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         "| metric | value |", "| --- | --- |",
         f"| accuracy | {report['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f}) |",
         f"| macro-F1 | {report['macro_f1']:.3f} (95% CI {ci['macro_f1'][0]:.3f}-{ci['macro_f1'][1]:.3f}) |",
+        _confident_row(report["confident"]),
         f"| zone-score MAE | {report['zone_mae']:.3f} |",
         f"| severity MAE | {report['severity_mae']:.3f} |",
         f"| side accuracy (detected) | {report['side_accuracy']:.3f} |",
@@ -257,6 +295,9 @@ def render(meta, report, robust, pointing, real, n_fail, sole_free, figs: Path) 
         *[f"| {b['words']} ({b['from']:.2f}-{b['below']:.2f}) | {b['images']} | {_pct(b['accuracy'])} | {_pct(b['low_confidence'])} |"
           for b in report.get("by_severity", [])],
         "",
+        *(["Barely worn test soles (left of each pair) beside their simulated wear (right, stretched to each sole's deepest "
+           "point): the pattern that decides the label is in the simulation, hardly in the photo.", "",
+           f"![barely worn soles and their wear]({figs}/light-wear.jpg)", ""] if n_light else []),
         "## What was not tested",
         "- Real labelled sole photos (none exist publicly), other shoe types, children, photos from other cameras' pipelines.",
         "- Fairness across runners' groups: the generator has no notion of them.",

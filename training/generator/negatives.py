@@ -12,14 +12,14 @@ import numpy as np
 
 from training.generator.scene import (
     BACKGROUNDS,
-    _camera,
-    _draw_card,
-    _draw_hand,
-    _draw_ruler,
-    _lighting,
-    _tex,
     background,
+    camera,
+    draw_card,
+    draw_hand,
+    draw_ruler,
+    lighting,
     sample_photo_params,
+    texture,
 )
 from training.generator.settings import load_settings
 
@@ -32,7 +32,7 @@ def _landscape(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     t = np.linspace(0, 1, horizon)[:, None, None]
     sky = np.broadcast_to(top * (1 - t) + bottom * t, (horizon, w, 3))
     ground_colour = np.array(rng.choice([[0.3, 0.5, 0.2], [0.45, 0.38, 0.25], [0.5, 0.5, 0.48]]))
-    ground = ground_colour * (1 + 0.2 * _tex(rng, h - horizon, w, 3, 0.3))[..., None]
+    ground = ground_colour * (1 + 0.2 * texture(rng, h - horizon, w, 3, 0.3))[..., None]
     img = np.concatenate([sky, ground], axis=0).astype(np.float32)
     for _ in range(int(rng.integers(0, 6))):  # trees / buildings on the horizon
         x, rw, rh = int(rng.integers(0, w)), int(rng.integers(10, 60)), int(rng.integers(10, 80))
@@ -89,12 +89,12 @@ def render_negative(seed: int, size: tuple[int, int] | None = None) -> np.ndarra
     elif kind == "blobs":
         _blobs(img, rng)
     if rng.random() < 0.4:
-        _draw_ruler(img, rng)
+        draw_ruler(img, rng)
     if rng.random() < 0.3:
-        _draw_card(img, rng)
+        draw_card(img, rng)
     if kind == "surface" and rng.random() < 0.3:
         region = np.zeros((h, w), bool)
         region[h // 4: 3 * h // 4, w // 4: 3 * w // 4] = True
-        _draw_hand(img, region, rng)
-    img = _camera(_lighting(img, params, rng), params, rng)
+        draw_hand(img, region, rng)
+    img = camera(lighting(img, params, rng), params, rng)
     return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)

@@ -83,7 +83,7 @@ def sample_photo_params(settings: GeneratorSettings, rng: np.random.Generator, s
 
 
 # ---------------------------------------------------------------- backgrounds
-def _tex(rng: np.random.Generator, h: int, w: int, sigma: float, aniso: float = 1.0) -> np.ndarray:
+def texture(rng: np.random.Generator, h: int, w: int, sigma: float, aniso: float = 1.0) -> np.ndarray:
     n = rng.standard_normal((h, w)).astype(np.float32)
     n = cv2.GaussianBlur(n, (0, 0), sigmaX=sigma, sigmaY=sigma * aniso)
     return n / (n.std() + 1e-6)
@@ -101,7 +101,7 @@ def background(kind: str, rng: np.random.Generator, h: int, w: int) -> np.ndarra
         plank_w = rng.uniform(40, 90)
         plank = np.floor(across / plank_w)
         tone = 1 + 0.12 * np.sin(plank * 12.9898 + rng.uniform(0, 6))
-        grain = _tex(rng, h, w, 1.0, 12.0) if vertical else _tex(rng, h, w, 12.0, 1 / 12)
+        grain = texture(rng, h, w, 1.0, 12.0) if vertical else texture(rng, h, w, 12.0, 1 / 12)
         img = base((150, 105, 65), 18)[None, None] * (tone + 0.06 * grain)[..., None]
         gaps = (np.abs((across % plank_w)) < 1.5)
         img[gaps] *= 0.55
@@ -109,14 +109,14 @@ def background(kind: str, rng: np.random.Generator, h: int, w: int) -> np.ndarra
         colour = {"table": (rng.integers(40, 230),) * 3, "paper": (238, 236, 228), "cardboard": (190, 150, 100), "concrete": (140, 138, 132)}[kind]
         img = base(colour, 20)[None, None] * np.ones((h, w, 1), np.float32)
         grain = {"table": 0.02, "paper": 0.025, "cardboard": 0.05, "concrete": 0.09}[kind]
-        img *= (1 + grain * _tex(rng, h, w, 0.8) + grain * _tex(rng, h, w, 25))[..., None]
+        img *= (1 + grain * texture(rng, h, w, 0.8) + grain * texture(rng, h, w, 25))[..., None]
     elif kind == "grass":
-        img = base((70, 120, 45), 20)[None, None] * (1 + 0.25 * _tex(rng, h, w, 0.7, 5) + 0.15 * _tex(rng, h, w, 20))[..., None]
+        img = base((70, 120, 45), 20)[None, None] * (1 + 0.25 * texture(rng, h, w, 0.7, 5) + 0.15 * texture(rng, h, w, 20))[..., None]
     elif kind == "carpet":
-        img = base(tuple(int(c) for c in rng.integers(30, 200, 3)), 10)[None, None] * (1 + 0.18 * _tex(rng, h, w, 0.6) + 0.08 * _tex(rng, h, w, 10))[..., None]
+        img = base(tuple(int(c) for c in rng.integers(30, 200, 3)), 10)[None, None] * (1 + 0.18 * texture(rng, h, w, 0.6) + 0.08 * texture(rng, h, w, 10))[..., None]
     else:  # tiles
         t = rng.uniform(60, 140)
-        img = base((215, 210, 200), 25)[None, None] * (1 + 0.03 * _tex(rng, h, w, 2))[..., None]
+        img = base((215, 210, 200), 25)[None, None] * (1 + 0.03 * texture(rng, h, w, 2))[..., None]
         grout = (np.abs(xx % t) < 2) | (np.abs(yy % t) < 2)
         img[grout] *= 0.7
     return np.clip(img, 0, 1)
@@ -168,7 +168,7 @@ def homography(params: PhotoParams, canon_hw: tuple[int, int], sole_box: tuple[f
 
 
 # ---------------------------------------------------------------- props
-def _draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
+def draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
     unit = min(h, w) / 384
     thick = max(4, int(rng.integers(18, 30) * unit))
@@ -188,7 +188,7 @@ def _draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
         img[pos:pos + thick, :] = strip.transpose(1, 0, 2)[: min(thick, h - pos), :w]
 
 
-def _draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
+def draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
     unit = min(h, w) / 384  # props scale with the frame
     cw, ch = max(8, int(rng.integers(80, 130) * unit)), max(8, int(rng.integers(60, 110) * unit))
@@ -201,7 +201,7 @@ def _draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
     img[y0:y0 + ch, x0:x0 + cw] = card[: h - y0, : w - x0].astype(np.float32) / 255
 
 
-def _draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Fingers wrapped over one edge of the sole; returns the occlusion mask."""
     ys, xs = np.nonzero(sole_mask)
     occl = np.zeros(sole_mask.shape, np.uint8)
@@ -225,13 +225,13 @@ def _draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator)
         cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(finger_w)), 255, -1)
     skin = np.clip(np.array(rng.choice([[224, 172, 140], [198, 134, 100], [141, 85, 60], [240, 200, 170]]), np.float32) + rng.normal(0, 10, 3), 0, 255) / 255
     soft = cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5)[..., None]
-    shade = 1 + 0.1 * _tex(rng, *occl.shape, 4)[..., None]
+    shade = 1 + 0.1 * texture(rng, *occl.shape, 4)[..., None]
     img[:] = img * (1 - soft) + skin * shade * soft
     return occl > 0
 
 
 # ---------------------------------------------------------------- light and camera
-def _lighting(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
+def lighting(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     xn, yn = xx / w - 0.5, yy / h - 0.5
@@ -250,7 +250,7 @@ def _lighting(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) ->
     return img * (illum[..., None] * params.exposure) * cast.astype(np.float32)
 
 
-def _camera(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
+def camera(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np.ndarray:
     if params.focus_sigma > 0.05:
         img = cv2.GaussianBlur(img, (0, 0), params.focus_sigma)
     if params.motion_blur:
@@ -289,9 +289,9 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
 
     img = background(params.background, rng, h, w)
     if params.ruler:
-        _draw_ruler(img, rng)
+        draw_ruler(img, rng)
     if params.label_card:
-        _draw_card(img, rng)
+        draw_card(img, rng)
     a = warp(alpha)
     shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
     shift = rng.integers(-8, 9, 2)
@@ -302,10 +302,10 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     mask = warp(sole) > 0.5
     wear_photo = warp(np.ascontiguousarray(wmap, dtype=np.float32)) * mask
     if params.hand:
-        occluded = _draw_hand(img, mask, rng)
+        occluded = draw_hand(img, mask, rng)
         mask &= ~occluded
         wear_photo[occluded] = 0
-    img = _camera(_lighting(img, params, rng), params, rng)
+    img = camera(lighting(img, params, rng), params, rng)
     u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, params.jpeg_quality])
     if not ok:

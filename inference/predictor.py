@@ -197,12 +197,12 @@ class Predictor:
             flags.append("upside_down_corrected")
         probs = fwd.probabilities[k]
         top = int(probs.argmax())
-        if probs[top] < q.min_confidence:
+        severity = float(fwd.zones[k][-1])
+        if self.settings.low_confidence(float(probs[top]), severity):
             flags.append("low_confidence")
         if given_side is None and scene.side_prob[k] < q.min_side_confidence:
             flags.append("side_uncertain")
         zones = {z: round(float(s), 4) for z, s in zip(tax.zone_ids, fwd.zones[k][:-1])}
-        severity = float(fwd.zones[k][-1])
         pred.flags = [f for f in tax.quality_flags if f in flags]
         pred.label = None if set(pred.flags) & set(q.unusable) else tax.class_ids[top]
         pred.confidence = round(float(probs[top]), 4)

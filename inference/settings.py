@@ -42,6 +42,7 @@ class Pair(_Strict):
 class SeverityBand(_Strict):
     below: float
     words: str
+    pattern_readable: bool = True  # False: too little wear to show a runner's pattern
 
 
 class InferenceSettings(_Strict):
@@ -65,6 +66,21 @@ class InferenceSettings(_Strict):
 
     def severity_words(self, severity: float) -> str:
         return next(b.words for b in self.severity if severity < b.below)
+
+    def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray) -> bool | np.ndarray:
+        """The one rule for the `low_confidence` flag (Predictor and evaluation alike).
+
+        Unsure when the top class probability is low, and also when the model
+        reads the sole as so little worn that no pattern can show yet: a nearly
+        new sole can look confidently like anything (MODEL_CARD.md, by severity).
+        """
+        import numpy as np
+
+        edges = np.array([b.below for b in self.severity])
+        readable = np.array([b.pattern_readable for b in self.severity])
+        band = np.minimum(np.searchsorted(edges, severity, side="right"), len(edges) - 1)
+        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~readable[band]
+        return bool(unsure) if unsure.ndim == 0 else unsure
 
 
 @lru_cache(maxsize=None)

@@ -283,23 +283,37 @@ def test_accuracy_by_severity_uses_the_apps_bands_and_counts_every_photo():
 
     severity = np.array([0.0, 0.05, 0.5, 0.99, 1.0])
     correct = np.array([False, True, True, True, True])
-    confidence = np.array([0.3, 0.9, 0.9, 0.9, 0.2])
-    rows = accuracy_by_severity(severity, correct, confidence)
+    unsure = np.array([True, False, False, False, True])
+    rows = accuracy_by_severity(severity, correct, unsure)
     assert len(rows) == len(load_inference_settings().severity) and sum(r["images"] for r in rows) == len(severity)
     assert rows[0]["accuracy"] == 0.5 and rows[0]["low_confidence"] == 0.5
     assert rows[-1]["images"] == 2 and rows[-1]["low_confidence"] == 0.5
 
 
-def test_confident_answers_leave_out_exactly_the_photos_the_app_flags():
+def test_low_confidence_rule_covers_unsure_classes_and_soles_too_new_to_read():
     import numpy as np
 
     from inference.settings import load_inference_settings
+
+    settings = load_inference_settings()
+    edge = settings.quality.min_confidence
+    new_sole = next(b.below for b in settings.severity if not b.pattern_readable) - 0.01
+    worn = next(b.below for b in settings.severity if b.pattern_readable) - 0.01
+    assert settings.low_confidence(0.99, worn) is False
+    assert settings.low_confidence(0.99, new_sole) is True       # sure of itself, but nothing to read yet
+    assert settings.low_confidence(edge - 0.01, worn) is True
+    got = settings.low_confidence(np.array([0.99, 0.99, edge - 0.01, edge]), np.array([worn, new_sole, worn, 1.0]))
+    assert got.tolist() == [False, True, True, False]
+
+
+def test_confident_answers_leave_out_exactly_the_photos_the_app_flags():
+    import numpy as np
+
     from training.evaluate import confident_answers
 
-    edge = load_inference_settings().quality.min_confidence
     classes = ["a", "b"]
-    probs = np.array([[0.99, 0.01], [edge, 1 - edge], [0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
-    y = np.array([0, 0, 1, 1, 1])  # the flagged photo (0.5/0.5) is wrong, and so is the last confident one
-    c = confident_answers(y, probs, classes)
+    probs = np.array([[0.99, 0.01], [0.6, 0.4], [0.5, 0.5], [0.2, 0.8], [0.9, 0.1]])
+    y = np.array([0, 0, 1, 1, 1])  # the flagged photo (0.5/0.5) is wrong, and so is the last unflagged one
+    c = confident_answers(y, probs, np.array([False, False, True, False, False]), classes)
     assert c["images"] == 4 and c["coverage"] == 0.8 and c["accuracy"] == 0.75
-    assert confident_answers(y, np.full((5, 2), 0.5), classes) == {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}
+    assert confident_answers(y, probs, np.ones(5, bool), classes) == {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}

@@ -42,6 +42,7 @@ class Collected:
     labels: list = field(default_factory=list)
     zone_pred: list = field(default_factory=list)
     zone_true: list = field(default_factory=list)
+    severity_pred: list = field(default_factory=list)  # every photo's read severity (the low-confidence rule needs it)
     orient_pred: list = field(default_factory=list)
     orient_true: list = field(default_factory=list)
     side_pred: list = field(default_factory=list)
@@ -93,6 +94,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
                 size = img.shape[:2]
                 c.ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, pre.margin)]),
                                              np.array([image_box_to_scene(true_box, size, pre.margin)]))[0]))
+        c.severity_pred += fwd.zones[:, -1].tolist()
         for r, z in zip(kept, fwd.zones):
             if r.zones is not None:
                 c.zone_pred.append(z)
@@ -133,29 +135,30 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["zone_mae"] = float(err[:, :-1].mean())
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
-        if len(zt) == len(y):
-            report["by_severity"] = accuracy_by_severity(zt[:, -1], y_pred == y, probs.max(1))
-    report["confident"] = confident_answers(y, probs, classes)
+    unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred))
+    if c.zone_true and len(c.zone_true) == len(y):
+        report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
+    report["confident"] = confident_answers(y, probs, unsure, classes)
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
     return report
 
 
-def confident_answers(y: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
+def confident_answers(y: np.ndarray, probs: np.ndarray, unsure: np.ndarray, classes: list[str]) -> dict:
     """The figures for the answers the app gives *without* the low-confidence flag, and how many those are.
 
     The headline macro-F1 counts every photo, also the ones where the app
     already tells the user it is unsure; this is what a user who only trusts
-    unflagged answers gets (selective accuracy at the app's own threshold).
+    unflagged answers gets (selective accuracy under the app's own rule, `unsure`).
     """
-    keep = probs.max(1) >= load_inference_settings().quality.min_confidence
+    keep = ~unsure
     if not keep.any():
         return {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}
     sub = classification_report(y[keep], probs[keep].argmax(1), classes)
     return {"coverage": float(keep.mean()), "images": int(keep.sum()), "accuracy": sub["accuracy"], "macro_f1": sub["macro_f1"]}
 
 
-def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, confidence: np.ndarray) -> list[dict]:
+def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.ndarray) -> list[dict]:
     """Accuracy per band of the *true* wear severity - the bands the app puts in words.
 
     A nearly new sole shows little of its runner's pattern; this says how much
@@ -168,7 +171,7 @@ def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, confidence: 
         n = int(pick.sum())
         rows.append({"from": low, "below": min(band.below, 1.0), "words": band.words.split(" - ")[0], "images": n,
                      "accuracy": float(correct[pick].mean()) if n else None,
-                     "low_confidence": float((confidence[pick] < settings.quality.min_confidence).mean()) if n else None})
+                     "low_confidence": float(unsure[pick].mean()) if n else None})
         low = band.below
     return rows
 

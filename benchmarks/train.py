@@ -26,7 +26,7 @@ def _steps(model, optimizer, batches, cfg) -> float:
     start = time.perf_counter()
     n = 0
     for batch in batches:
-        terms = losses(model(batch["image"].contiguous(memory_format=torch.channels_last)), batch, cfg.loss)
+        terms = losses(model(batch["image"]), batch, cfg.loss)
         optimizer.zero_grad()
         terms["total"].backward()
         optimizer.step()

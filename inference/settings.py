@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inference.config import load_yaml, validated
 from inference.taxonomy import load_taxonomy
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 class _Strict(BaseModel):
@@ -64,8 +61,14 @@ class InferenceSettings(_Strict):
             raise ValueError("severity bands must rise and end above 1")
         return self
 
+    def band_index(self, severity: float | np.ndarray) -> int | np.ndarray:
+        """Which severity band a severity (or an array of them) falls in: the first whose `below` it is under."""
+        edges = np.array([b.below for b in self.severity])
+        band = np.minimum(np.searchsorted(edges, severity, side="right"), len(edges) - 1)
+        return int(band) if band.ndim == 0 else band
+
     def severity_words(self, severity: float) -> str:
-        return next(b.words for b in self.severity if severity < b.below)
+        return self.severity[self.band_index(severity)].words
 
     def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray) -> bool | np.ndarray:
         """The one rule for the `low_confidence` flag (Predictor and evaluation alike).
@@ -74,12 +77,8 @@ class InferenceSettings(_Strict):
         reads the sole as so little worn that no pattern can show yet: a nearly
         new sole can look confidently like anything (MODEL_CARD.md, by severity).
         """
-        import numpy as np
-
-        edges = np.array([b.below for b in self.severity])
         readable = np.array([b.pattern_readable for b in self.severity])
-        band = np.minimum(np.searchsorted(edges, severity, side="right"), len(edges) - 1)
-        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~readable[band]
+        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~readable[self.band_index(severity)]
         return bool(unsure) if unsure.ndim == 0 else unsure
 
 

@@ -165,14 +165,15 @@ def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.n
     that costs, and how often the app would then say "low confidence".
     """
     settings = load_inference_settings()
-    rows, low = [], 0.0
-    for band in settings.severity:
-        pick = (severity >= low) & (severity < band.below)
+    in_band = settings.band_index(severity)
+    rows = []
+    for i, band in enumerate(settings.severity):
+        pick = in_band == i
         n = int(pick.sum())
-        rows.append({"from": low, "below": min(band.below, 1.0), "words": band.words.split(" - ")[0], "images": n,
+        rows.append({"from": settings.severity[i - 1].below if i else 0.0, "below": min(band.below, 1.0),
+                     "words": band.words.split(" - ")[0], "images": n,
                      "accuracy": float(correct[pick].mean()) if n else None,
                      "low_confidence": float(unsure[pick].mean()) if n else None})
-        low = band.below
     return rows
 
 

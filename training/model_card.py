@@ -23,6 +23,7 @@ from inference.explain import gradcam, heatmap_to_photo
 from inference.forward import two_pass
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
+from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.robustness import robustness_table
@@ -98,9 +99,30 @@ def _jpeg_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def failure_strip(report: dict, data: Path, predictor: Predictor, out: Path, n: int = 6) -> int:
+def _short_label(class_id: str) -> str:
+    """A class's label without its bracketed aside, so it fits under a small tile."""
+    return load_taxonomy().wear_class(class_id).label.split(" (")[0]
+
+
+def _strip(panels: list[list[Image.Image]], captions: list[list[tuple[str, tuple[int, int, int]]]],
+           tile: tuple[int, int], out: Path) -> int:
+    """Pictures side by side at `tile` size, each group with caption lines (text, colour) underneath."""
+    per = max(len(p) for p in panels)
+    strip = Image.new("RGB", (tile[0] * per * len(panels), tile[1] + 14 * max(len(c) for c in captions) + 8), "white")
+    draw = ImageDraw.Draw(strip)
+    font = ImageFont.load_default(size=11)
+    for i, (images, lines) in enumerate(zip(panels, captions)):
+        x = i * per * tile[0]
+        for j, img in enumerate(images):
+            strip.paste(img.resize(tile), (x + j * tile[0], 0))
+        for k, (text, fill) in enumerate(lines):
+            draw.text((x + 4, tile[1] + 3 + 14 * k), text, fill=fill, font=font)
+    strip.save(out, quality=85)
+    return len(panels)
+
+
+def failure_strip(data: Path, predictor: Predictor, out: Path, n: int = 6) -> int:
     """Misclassified test photos with true and predicted labels."""
-    tax = load_taxonomy()
     rows = list(csv.DictReader(open(data / "manifest.csv")))
     wrong = []
     for row in rows:
@@ -111,50 +133,33 @@ def failure_strip(report: dict, data: Path, predictor: Predictor, out: Path, n: 
             break
     if not wrong:
         return 0
-    tile = (192, 288)
-    strip = Image.new("RGB", (tile[0] * len(wrong), tile[1] + 50), "white")
-    draw = ImageDraw.Draw(strip)
-    font = ImageFont.load_default(size=11)
-    short = lambda class_id: tax.wear_class(class_id).label.split(" (")[0]  # noqa: E731 - fits a 192 px tile
-    for i, (row, pred) in enumerate(wrong):
-        img = Image.open(data / row["path"]).convert("RGB").resize(tile)
-        strip.paste(img, (i * tile[0], 0))
-        x = i * tile[0] + 4
-        draw.text((x, tile[1] + 3), f"true: {short(row['label'])}", fill="black", font=font)
-        if row.get("severity"):
-            draw.text((x, tile[1] + 17), f"wear severity {float(row['severity']):.2f}", fill=(90, 90, 90), font=font)
-        draw.text((x, tile[1] + 31), f"said: {short(pred.label)} ({pred.confidence:.0%})", fill=(160, 0, 0), font=font)
-    strip.save(out, quality=85)
-    return len(wrong)
+    captions = [[(f"true: {_short_label(row['label'])}", (0, 0, 0))]
+                + ([(f"wear severity {float(row['severity']):.2f}", (90, 90, 90))] if row.get("severity") else [])
+                + [(f"said: {_short_label(pred.label)} ({pred.confidence:.0%})", (160, 0, 0))] for row, pred in wrong]
+    return _strip([[Image.open(data / row["path"]).convert("RGB")] for row, _ in wrong], captions, (192, 288), out)
 
 
-def light_wear_strip(data: Path, out: Path, n: int = 4, below: float = 0.15) -> int:
-    """Barely worn test soles beside their simulated wear, stretched to each sole's deepest point.
+def light_wear_strip(data: Path, out: Path, n: int = 4) -> int:
+    """Test soles too little worn to show a pattern (the app's own bands) beside their simulated wear.
 
     Why a picture: the wear that decides the class is there in the simulation
     but hardly in the photo, which is what the accuracy by severity says in numbers.
+    The wear is stretched to each sole's deepest point, or it would be black.
     """
-    tax = load_taxonomy()
-    rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if r.get("depth_path") and float(r.get("severity") or 1) < below][:n]
+    settings = load_inference_settings()
+    unreadable = lambda row: not settings.severity[settings.band_index(float(row["severity"]))].pattern_readable  # noqa: E731
+    rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if r.get("depth_path") and r.get("severity") and unreadable(r)][:n]
     if not rows:
         return 0
-    tile = (128, 192)
-    strip = Image.new("RGB", (2 * tile[0] * len(rows), tile[1] + 36), "white")
-    draw = ImageDraw.Draw(strip)
-    font = ImageFont.load_default(size=11)
-    for i, row in enumerate(rows):
-        photo = Image.open(data / row["path"]).convert("RGB").resize(tile)
+    panels, captions = [], []
+    for row in rows:
         wear = cv2.imread(str(data / row["depth_path"]), cv2.IMREAD_GRAYSCALE).astype(np.float32)
         deepest = max(float(wear.max()), 1.0)
         stretched = cv2.applyColorMap(np.uint8(255 * wear / deepest), cv2.COLORMAP_INFERNO)[..., ::-1]
-        x = 2 * i * tile[0]
-        strip.paste(photo, (x, 0))
-        strip.paste(Image.fromarray(np.ascontiguousarray(stretched)).resize(tile), (x + tile[0], 0))
-        draw.text((x + 4, tile[1] + 3), f"true: {tax.wear_class(row['label']).label.split(' (')[0]}", fill="black", font=font)
-        draw.text((x + 4, tile[1] + 18), f"severity {float(row['severity']):.2f}, deepest {deepest / 255:.0%} of the tread",
-                  fill=(90, 90, 90), font=font)
-    strip.save(out, quality=85)
-    return len(rows)
+        panels.append([Image.open(data / row["path"]).convert("RGB"), Image.fromarray(np.ascontiguousarray(stretched))])
+        captions.append([(f"true: {_short_label(row['label'])}", (0, 0, 0)),
+                         (f"severity {float(row['severity']):.2f}, deepest {deepest / 255:.0%} of the tread", (90, 90, 90))])
+    return _strip(panels, captions, (128, 192), out)
 
 
 def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict:
@@ -165,7 +170,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     predictor = Predictor(checkpoint)
     pointing = pointing_game(predictor, test_dir)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
-    n_fail = failure_strip(report, test_dir, predictor, fig_dir / "failures.jpg")
+    n_fail = failure_strip(test_dir, predictor, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,

@@ -222,7 +222,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     # Several CPU processes (gloo) keep the default layout: with channels-last parameters a rank aborted
     # (SIGABRT) in the full test suite, every time, though never when its test ran alone.
     layout = torch.contiguous_format if d.active and d.device.type == "cpu" else torch.channels_last
-    model.to(d.device, memory_format=layout)
+    model.to(d.device, memory_format=layout)  # the inputs follow the weights' layout in every convolution
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
@@ -293,7 +293,6 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=not (progress and d.main), leave=False)
         for batch in bar:
             batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
-            batch["image"] = batch["image"].contiguous(memory_format=layout)
             with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):
                 terms = losses(net(batch["image"]), batch, cfg.loss)
             optimizer.zero_grad(set_to_none=True)

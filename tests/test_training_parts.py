@@ -317,3 +317,45 @@ def test_confident_answers_leave_out_exactly_the_photos_the_app_flags():
     c = confident_answers(y, probs, np.array([False, False, True, False, False]), classes)
     assert c["images"] == 4 and c["coverage"] == 0.8 and c["accuracy"] == 0.75
     assert confident_answers(y, probs, np.ones(5, bool), classes) == {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}
+
+
+def test_augmentation_never_turns_a_crop_across_its_orientation_target(tmp_path):
+    """A sole photographed 38 degrees from up is "toe up"; augmentation may turn it, but never past the diagonal.
+
+    (Turned past 45 degrees its toe would point right while its target still
+    said up: the label noise that blurred the orientation head near diagonals.)
+    """
+    import cv2
+
+    from training.config import AugmentCfg
+    from training.data import Record
+
+    rotation = 38.0
+    photo = np.zeros((288, 288, 3), np.uint8)
+    corners = cv2.boxPoints(((144, 144), (40, 150), rotation)).astype(np.int32)  # long side up, turned clockwise
+    cv2.fillPoly(photo, [corners], (255, 255, 255))
+    path = tmp_path / "bar.png"
+    cv2.imwrite(str(path), photo)
+    x0, y0 = corners.min(0)
+    x1, y1 = corners.max(0)
+    record = Record(label=0, path=path, side="left", orientation=0, rotation_deg=rotation, box=(x0, y0, x1, y1))
+    pre = Preprocessor(96, (0.5,) * 3, (0.5,) * 3, 0.08)
+    views = SoleViews([record], pre, AugmentCfg(scene_p=0, negative_p=0, pose_p=0, box_jitter=0, photometric=True))
+
+    def tilt_from_up(image: torch.Tensor) -> float:
+        """The bar's long axis from its pixels: the largest clearly bright region (not grey fill or erased holes)."""
+        grey = image.mean(0).numpy()
+        low, high = np.percentile(grey, 5), np.percentile(grey, 95)
+        _, parts, stats, _ = cv2.connectedComponentsWithStats((grey > low + 0.7 * (high - low)).astype(np.uint8))
+        ys, xs = np.nonzero(parts == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+        vx, vy = np.linalg.eigh(np.cov(np.stack([xs, ys])))[1][:, -1]
+        return float(np.degrees(np.arccos(abs(vy))))
+
+    tilts = []
+    for epoch in range(40):
+        views.set_epoch(epoch)
+        item = views[0]
+        assert int(item["orientation"]) == 0
+        tilts.append(tilt_from_up(item["image"]))
+    assert abs(np.median(tilts) - rotation) < 3        # the measurement sees the bar as photographed
+    assert max(tilts) < 45                              # and no view crossed into "toe right"

@@ -4,13 +4,17 @@ Two parts. *Pose*: a random quarter turn and mirror of the canonical crop,
 with the targets moved along - the orientation target turns with the image, a
 mirror swaps the side and mirrors the zone targets medial <-> lateral (zones
 are in the image frame with the toe up), and the wear class stays (it belongs
-to the foot, not the picture). *Photometric*: albumentations colour, blur,
-noise, JPEG, small perspective and erasing, which change no target.
+to the foot, not the picture). *Geometric*: a small turn, shift, zoom and
+perspective warp, only for views whose targets it cannot falsify (see
+`turn_room`); the whole-photo scene views carry their box and pose targets in
+their own pixels and keep their geometry. *Photometric*: albumentations colour,
+blur, noise, JPEG and erasing, which change no target.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import albumentations as A
 import cv2
@@ -46,12 +50,43 @@ def pose_view(canonical: np.ndarray, targets: Targets, turns: int, mirror: bool)
     return image, Targets(targets.label, sides.index(side) if mirror else targets.side, turns % 4, zones)
 
 
+MAX_TURN_DEG = 12     # the largest extra in-plane turn a crop is given
+TURN_MARGIN_DEG = 4   # kept free for the perspective warp, which tilts the sole's edges a little too
+
+
+def turn_room(rotation_deg: float | None) -> int:
+    """How many degrees a crop may be turned without its toe crossing a quarter-turn boundary.
+
+    The orientation target is the quarter turn nearest to the photo's toe: a
+    sole photographed 40 degrees clockwise from up is "toe up", and turned a
+    further 12 degrees it would be "toe right" under an unchanged target. Such
+    label noise blurs exactly the boundary the orientation head must draw near
+    the diagonals. Unknown rotations (real photos) are taken as aligned.
+    """
+    if rotation_deg is None:
+        return MAX_TURN_DEG
+    off_quarter = abs((rotation_deg + 45) % 90 - 45)
+    return int(np.clip(45 - off_quarter - TURN_MARGIN_DEG, 0, MAX_TURN_DEG))
+
+
+@lru_cache(maxsize=None)
+def geometric(max_turn: int) -> A.Compose:
+    """Camera framing a little different: turn (at most `max_turn` degrees), shift, zoom, perspective.
+
+    Moves a mask passed along (the wear map); no other target is moved, so
+    only views whose remaining targets survive it get it.
+    """
+    return A.Compose([
+        A.Affine(rotate=(-max_turn, max_turn), scale=(0.92, 1.08), translate_percent=(-0.04, 0.04),
+                 border_mode=cv2.BORDER_CONSTANT, fill=128, p=0.6),
+        A.Perspective(scale=(0.02, 0.06), border_mode=cv2.BORDER_CONSTANT, fill=128, p=0.3),
+    ])
+
+
 def photometric(strength: float = 1.0) -> A.Compose:
-    """Photo-quality changes a phone camera makes; none of them moves a target."""
+    """Photo-quality changes a phone camera makes; none of them moves a pixel or a target."""
     s = strength
     return A.Compose([
-        A.Affine(rotate=(-12, 12), scale=(0.92, 1.08), translate_percent=(-0.04, 0.04), border_mode=cv2.BORDER_CONSTANT, fill=128, p=0.6),
-        A.Perspective(scale=(0.02, 0.06), border_mode=cv2.BORDER_CONSTANT, fill=128, p=0.3),
         A.ColorJitter(brightness=0.3 * s, contrast=0.3 * s, saturation=0.4 * s, hue=0.06 * s, p=0.8),
         A.RGBShift(r_shift_limit=20, g_shift_limit=20, b_shift_limit=20, p=0.3),
         A.OneOf([A.GaussianBlur(sigma_limit=(0.3, 1.5)), A.MotionBlur(blur_limit=(3, 7))], p=0.3),

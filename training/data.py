@@ -37,6 +37,7 @@ class Record:
     spec: SampleSpec | None = None     # ...or a synthetic sample rendered on the fly
     side: str | None = None            # left | right (None: unknown)
     orientation: int = 0               # quarter turns of the toe, clockwise from up
+    rotation_deg: float | None = None  # the toe's exact clockwise turn from up, when known (generated photos)
     zones: tuple[float, ...] | None = None  # zone scores + severity, when known
     shoe_id: str = ""
     box: Box | None = None             # the sole's box in the photo, when known
@@ -81,6 +82,7 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             path=folder / row["path"],
             side=row["side"] if row["side"] in taxonomy.sides else None,
             orientation=_orientation(row, taxonomy, default_orientation),
+            rotation_deg=_float(row, "rotation_deg"),
             zones=tuple(zone_values) if all(v is not None for v in zone_values) else None,
             shoe_id=row.get("shoe_id") or row["path"],
             box=box if all(v is not None for v in box) else None,

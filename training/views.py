@@ -1,4 +1,4 @@
-"""The torch Dataset: photo -> crop -> canonical frame -> (training) pose + photometric -> tensor.
+"""The torch Dataset: photo -> crop -> canonical frame -> (training) pose + geometric + photometric -> tensor.
 
 Training and validation share every step up to the optional augmentation, and
 those steps are `inference.preprocess`, so the network is trained on exactly
@@ -25,7 +25,7 @@ from inference.preprocess import (
     pose_box,
 )
 from inference.taxonomy import load_taxonomy
-from training.augment import Targets, photometric, pose_view
+from training.augment import MAX_TURN_DEG, Targets, geometric, photometric, pose_view, turn_room
 from training.config import AugmentCfg
 from training.data import Record, record_box
 from training.generator.dataset import derive_seed
@@ -49,7 +49,7 @@ def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | No
         if epoch is not None:
             spec = replace(spec, shoe_seed=derive_seed(spec.shoe_seed, epoch, 0), photo_seed=derive_seed(spec.photo_seed, epoch, 1))
         s = render_sample(spec)
-        rec = replace(record, side=s.params.side, orientation=s.params.orientation,
+        rec = replace(record, side=s.params.side, orientation=s.params.orientation, rotation_deg=s.params.rotation_deg,
                       zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,))
         wear = np.clip(s.photo.wear * 255 + 0.5, 0, 255).astype(np.uint8)  # as the data set writes it
         return s.photo.image, tuple(float(v) for v in s.photo.box), rec, wear
@@ -96,16 +96,21 @@ class SoleViews(Dataset):
     def __len__(self) -> int:
         return len(self.records)
 
-    def _finish(self, view: np.ndarray, rng: np.random.Generator, wear: np.ndarray | None = None
-                ) -> tuple[torch.Tensor, np.ndarray]:
-        """Photometric augmentation (geometric parts move the wear map along) -> tensor and wear grid."""
+    def _finish(self, view: np.ndarray, rng: np.random.Generator, wear: np.ndarray | None = None,
+                turn: int | None = None) -> tuple[torch.Tensor, np.ndarray]:
+        """Augmentation (the wear map moves with the pixels) -> tensor and wear grid.
+
+        `turn`: the degrees the view may be turned (`turn_room`); None keeps its
+        geometry, for views whose box and pose targets describe their pixels.
+        """
         if self.photometric is not None:
+            if turn is not None:
+                framing = geometric(turn)
+                framing.set_random_seed(int(rng.integers(2**31)))
+                done = framing(image=view) if wear is None else framing(image=view, mask=wear)
+                view, wear = done["image"], done.get("mask", wear)
             self.photometric.set_random_seed(int(rng.integers(2**31)))  # reproducible per item and epoch
-            if wear is None:
-                view = self.photometric(image=view)["image"]
-            else:
-                done = self.photometric(image=view, mask=wear)
-                view, wear = done["image"], done["mask"]
+            view = self.photometric(image=view)["image"]
         grid = self.no_wear_map if wear is None else (
             cv2.resize(wear, (self.grid, self.grid), interpolation=cv2.INTER_AREA).astype(np.float32) / 255)
         return self.pre.to_tensor(view), grid
@@ -139,7 +144,7 @@ class SoleViews(Dataset):
             negative = natural_negative(seed, self.negative_size) if rng.random() < self.augment.natural_p else None
             if negative is None:
                 negative = render_negative(seed, self.negative_size)
-            return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear()), sole=0.0)
+            return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear(), MAX_TURN_DEG), sole=0.0)
         image, box, rec, wear = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:
             turns, mirror = (int(rng.integers(4)), bool(rng.random() < 0.5)) if rng.random() < self.augment.pose_p else (0, False)
@@ -158,7 +163,7 @@ class SoleViews(Dataset):
             view, targets = pose_view(canonical, targets, turns, mirror)
             if wear_view is not None:
                 wear_view = apply_pose(wear_view, turns, "right" if mirror else "left")
-        item = self._item(self._finish(view, rng, wear_view), targets.label, targets.side, targets.orientation, targets.zones)
+        item = self._item(self._finish(view, rng, wear_view, turn_room(rec.rotation_deg)), targets.label, targets.side, targets.orientation, targets.zones)
         if not train:  # validation also scores presence, box and pose on the photo as it was taken
             scene, side, orientation, nb = self.scene(image, box, rec)
             item.update(scene_image=self.pre.to_tensor(scene), scene_side=torch.tensor(side),

@@ -359,3 +359,15 @@ def test_augmentation_never_turns_a_crop_across_its_orientation_target(tmp_path)
         tilts.append(tilt_from_up(item["image"]))
     assert abs(np.median(tilts) - rotation) < 3        # the measurement sees the bar as photographed
     assert max(tilts) < 45                              # and no view crossed into "toe right"
+
+
+def test_orientation_misses_are_located_relative_to_the_diagonals():
+    from training.evaluate import orientation_near_diagonals
+
+    rotation = np.array([0.0, 44.0, 47.0, 135.5, 100.0, np.nan])
+    true = np.array([0, 0, 1, 2, 1, 0])
+    pred = np.array([0, 1, 1, 1, 2, 0])              # misses: 44 (near), 135.5 (near), 100 (plainly sideways)
+    found = orientation_near_diagonals(pred, true, rotation)
+    assert found["photos_near"] == 3 and found["misses_near"] == 2 and found["misses"] == 3
+    assert found["accuracy_elsewhere"] == pytest.approx(2 / 3)     # 0 and unknown right, 100 wrong
+    assert orientation_near_diagonals(pred, true, np.full(6, np.nan)) is None

@@ -45,6 +45,7 @@ class Collected:
     severity_pred: list = field(default_factory=list)  # every photo's read severity (the low-confidence rule needs it)
     orient_pred: list = field(default_factory=list)
     orient_true: list = field(default_factory=list)
+    rotation_deg: list = field(default_factory=list)   # the toe's exact turn, NaN where unknown
     side_pred: list = field(default_factory=list)
     side_true: list = field(default_factory=list)
     sole_found: list = field(default_factory=list)
@@ -86,6 +87,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         c.labels += [r.label for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
         c.orient_true += [r.orientation for r in kept]
+        c.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in kept]
         c.side_pred += fwd.scene.side
         c.side_true += [r.side for r in kept]
         c.sole_found += quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob).tolist()
@@ -126,6 +128,8 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         "sole_found_rate": float(np.mean(c.sole_found)),
         "box_iou": float(np.mean(c.ious)) if c.ious else None,
     })
+    report["orientation_near_diagonals"] = orientation_near_diagonals(np.array(c.orient_pred), np.array(c.orient_true),
+                                                                      np.array(c.rotation_deg, float))
     known_side = [(p, t) for p, t in zip(c.side_pred, c.side_true) if t is not None]
     report["side_accuracy"] = float(np.mean([p == t for p, t in known_side])) if known_side else None
     report["zone_mae"] = None
@@ -156,6 +160,23 @@ def confident_answers(y: np.ndarray, probs: np.ndarray, unsure: np.ndarray, clas
         return {"coverage": 0.0, "images": 0, "accuracy": None, "macro_f1": None}
     sub = classification_report(y[keep], probs[keep].argmax(1), classes)
     return {"coverage": float(keep.mean()), "images": int(keep.sum()), "accuracy": sub["accuracy"], "macro_f1": sub["macro_f1"]}
+
+
+def orientation_near_diagonals(pred: np.ndarray, true: np.ndarray, rotation_deg: np.ndarray, within: float = 6.0) -> dict | None:
+    """How many orientation misses are soles turned close to 45 degrees, and the accuracy everywhere else.
+
+    A sole turned 44 degrees is "toe up", at 46 degrees "toe right": near a
+    diagonal the target flips over a few degrees, so misses there mean
+    something else than misses on a sole that plainly points one way. None
+    when no photo's exact rotation is known (real photos).
+    """
+    known = ~np.isnan(rotation_deg)
+    if not known.any():
+        return None
+    near = known & (np.abs(rotation_deg % 90 - 45) < within)
+    wrong = pred != true
+    return {"within_deg": within, "photos_near": int(near.sum()), "misses_near": int((wrong & near).sum()),
+            "misses": int(wrong.sum()), "accuracy_elsewhere": float(1 - wrong[~near].mean()) if (~near).any() else None}
 
 
 def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.ndarray) -> list[dict]:

@@ -184,6 +184,14 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def _orientation_row(report: dict) -> str:
+    near = report.get("orientation_near_diagonals")
+    detail = "" if not near else (
+        f" ({near['misses']} misses, {near['misses_near']} of them on soles turned within {near['within_deg']:.0f}° of a diagonal, "
+        f"where {near['photos_near']} test photos lie; elsewhere {near['accuracy_elsewhere']:.3f})")
+    return f"| orientation accuracy | {report['orientation_accuracy']:.3f}{detail} |"
+
+
 def _confident_row(confident: dict) -> str:
     if not confident["images"]:
         return "| macro-F1 of the answers not flagged low confidence | none: every answer was flagged |"
@@ -260,7 +268,7 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         f"| zone-score MAE | {report['zone_mae']:.3f} |",
         f"| severity MAE | {report['severity_mae']:.3f} |",
         f"| side accuracy (detected) | {report['side_accuracy']:.3f} |",
-        f"| orientation accuracy | {report['orientation_accuracy']:.3f} |",
+        _orientation_row(report),
         f"| sole found | {report['sole_found_rate']:.3f} |",
         f"| sole box IoU | {report['box_iou']:.3f} |",
         f"| expected calibration error | {report['ece_before_temperature']:.3f} before, {report['ece_after_temperature']:.3f} after temperature scaling |",

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from inference.model import SoleNet
-from inference.preprocess import Box, Preprocessor, compose_pose, scene_box_to_image
+from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, scene_box_to_image
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 
@@ -79,7 +79,9 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     outline four times larger. When pass 2's own side and orientation heads
     say the crop is not yet in the canonical frame (toe up, left shoe), the
     pose is composed with what they saw and those crops are read once more.
-    A side the user gave is kept.
+    A side the user gave is kept. Where either pass is unsure of the toe's
+    direction (a sole turned near a diagonal), pass 2 reads it from all the
+    crop's symmetric views (`symmetric_orientation`).
     """
     sides = list(sides) if sides is not None else [None] * len(images)
     used = [given or det for given, det in zip(sides, scene.side)]
@@ -90,7 +92,12 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
     detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
     right = load_taxonomy().sides.index("right")
-    min_sole = load_inference_settings().quality.min_sole_probability
+    quality = load_inference_settings().quality
+    min_sole = quality.min_sole_probability
+    unsure = [i for i in range(len(images)) if scene.sole_prob[i] >= min_sole
+              and min(orient_p[i].max(), orient_prob[i]) < quality.symmetric_pose_below]
+    if unsure:
+        orient_p[unsure] = symmetric_orientation(model, pre, [crops[i] for i in unsure], device)
     recheck = []
     for i in range(len(images)):
         if scene.sole_prob[i] < min_sole:  # no sole: nothing to put right
@@ -119,6 +126,33 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     logits = out["wear_class"].numpy()
     return Forward(scene, torch.from_numpy(logits / temperature).softmax(1).numpy(), logits,
                    out["zones"].sigmoid().numpy(), out["sole"][:, 0].sigmoid().numpy(), used, crops, batch)
+
+
+# The crop's symmetric views: each quarter turn, plain and mirrored (as `apply_pose` shows them).
+SYMMETRIC_VIEWS = tuple((turns, mirror) for turns in range(4) for mirror in (False, True))
+
+
+@torch.no_grad()
+def symmetric_orientation(model: SoleNet, pre: Preprocessor, crops: Sequence[np.ndarray],
+                          device: str | torch.device = "cpu") -> np.ndarray:
+    """Pass 2's orientation probabilities for each crop, averaged over its eight symmetric views.
+
+    Quarter turns and mirrors move no pixel off the grid, so every view shows
+    the same sole exactly, in a known other pose; each view's answer is mapped
+    back to the crop's own pose before averaging. The head's leanings towards
+    some directions then cancel: on soles turned near a diagonal, where one
+    view is close to a coin toss, the average picks the right quarter turn
+    markedly more often (configs/inference.yaml, symmetric_pose_below). The
+    result is the same whichever of its views the crop arrived in.
+    """
+    n_orient = len(load_taxonomy().orientations)
+    batch = torch.stack([pre.to_tensor(apply_pose(c, turns, "right" if mirror else "left"))
+                         for c in crops for turns, mirror in SYMMETRIC_VIEWS]).to(device)
+    probs = model(batch)["orientation"].float().softmax(1).cpu().numpy().reshape(len(crops), len(SYMMETRIC_VIEWS), n_orient)
+    aligned = np.zeros((len(crops), n_orient))
+    for v, (turns, mirror) in enumerate(SYMMETRIC_VIEWS):
+        aligned += probs[:, v, [compose_pose(q, False, turns, mirror)[0] for q in range(n_orient)]]
+    return aligned / len(SYMMETRIC_VIEWS)
 
 
 def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,

@@ -24,6 +24,7 @@ class Quality(_Strict):
     min_sole_area: float = Field(ge=0, le=1)
     min_confidence: float = Field(ge=0, le=1)
     min_side_confidence: float = Field(ge=0.5, le=1)
+    symmetric_pose_below: float = Field(ge=0, le=1)
     unusable: tuple[str, ...]
 
     def sole_found(self, photo_prob: float | np.ndarray, crop_prob: float | np.ndarray) -> bool | np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inference.config import load_yaml, validated
@@ -139,6 +140,16 @@ class Taxonomy(_Strict):
 def parse_taxonomy(data: dict) -> Taxonomy:
     """Validate a raw mapping; the error lists every problem at once."""
     return validated(data, Taxonomy, "the taxonomy config")
+
+
+def nearest_quarter(rotation_deg: float) -> int:
+    """The orientation (index in `orientations`: quarter turns, clockwise) nearest to a toe turned `rotation_deg` clockwise from up."""
+    return int(np.round(rotation_deg / 90.0)) % 4
+
+
+def off_quarter_deg(rotation_deg: float | np.ndarray) -> float | np.ndarray:
+    """Degrees between a toe's rotation and its nearest quarter turn: 0 when aligned, 45 on a diagonal."""
+    return np.abs((np.asarray(rotation_deg, float) + 45) % 90 - 45)
 
 
 @lru_cache(maxsize=None)

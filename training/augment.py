@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from inference.preprocess import apply_pose
-from inference.taxonomy import load_taxonomy
+from inference.taxonomy import load_taxonomy, off_quarter_deg
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def turn_room(rotation_deg: float | None) -> int:
     """
     if rotation_deg is None:
         return MAX_TURN_DEG
-    off_quarter = abs((rotation_deg + 45) % 90 - 45)
-    return int(np.clip(45 - off_quarter - TURN_MARGIN_DEG, 0, MAX_TURN_DEG))
+    return int(np.clip(45 - off_quarter_deg(rotation_deg) - TURN_MARGIN_DEG, 0, MAX_TURN_DEG))
 
 
 @lru_cache(maxsize=None)

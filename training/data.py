@@ -19,7 +19,7 @@ from sklearn.model_selection import GroupShuffleSplit
 
 from inference.decode import IMAGE_SUFFIXES
 from inference.preprocess import Box
-from inference.taxonomy import Taxonomy, load_taxonomy
+from inference.taxonomy import Taxonomy, load_taxonomy, nearest_quarter
 from training.config import DataCfg, SourceCfg
 from training.generator.sample import SampleSpec
 
@@ -58,7 +58,7 @@ def _orientation(row: dict, taxonomy: Taxonomy, default: int) -> int:
     if row.get("orientation") in taxonomy.orientations:
         return taxonomy.orientations.index(row["orientation"])
     rotation = _float(row, "rotation_deg")
-    return int(round(rotation / 90)) % 4 if rotation is not None else default
+    return nearest_quarter(rotation) if rotation is not None else default
 
 
 def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:

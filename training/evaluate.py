@@ -22,6 +22,7 @@ from inference.decode import ImageError, load_rgb
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
 from inference.settings import load_inference_settings
+from inference.taxonomy import off_quarter_deg
 from training.data import read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
@@ -173,7 +174,7 @@ def orientation_near_diagonals(pred: np.ndarray, true: np.ndarray, rotation_deg:
     known = ~np.isnan(rotation_deg)
     if not known.any():
         return None
-    near = known & (np.abs(rotation_deg % 90 - 45) < within)
+    near = known & (45 - off_quarter_deg(rotation_deg) < within)
     wrong = pred != true
     return {"within_deg": within, "photos_near": int(near.sum()), "misses_near": int((wrong & near).sum()),
             "misses": int(wrong.sum()), "accuracy_elsewhere": float(1 - wrong[~near].mean()) if (~near).any() else None}

@@ -33,10 +33,10 @@ REAL_SOLES = REPO.parent / "shared" / "real-soles"
 TOLERANCE = 0.08
 
 
-def pointing_game(predictor: Predictor, data: Path, limit: int = 300) -> dict:
+def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int = 300) -> dict:
     """Share of wear-class images whose Grad-CAM peak lies in the most-worn region of the simulated depth map."""
     tax = load_taxonomy()
-    rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if r["label"] != tax.class_ids[0] and r.get("depth_path")]
+    rows = [r for r in rows if r["label"] != tax.class_ids[0] and r.get("depth_path")]
     hits, n = 0, 0
     for row in rows[:limit]:
         image = np.asarray(Image.open(data / row["path"]).convert("RGB"))
@@ -121,9 +121,8 @@ def _strip(panels: list[list[Image.Image]], captions: list[list[tuple[str, tuple
     return len(panels)
 
 
-def failure_strip(data: Path, predictor: Predictor, out: Path, n: int = 6) -> int:
+def failure_strip(data: Path, rows: list[dict], predictor: Predictor, out: Path, n: int = 6) -> int:
     """Misclassified test photos with true and predicted labels."""
-    rows = list(csv.DictReader(open(data / "manifest.csv")))
     wrong = []
     for row in rows:
         pred = predictor.predict(data / row["path"])[0]
@@ -139,7 +138,7 @@ def failure_strip(data: Path, predictor: Predictor, out: Path, n: int = 6) -> in
     return _strip([[Image.open(data / row["path"]).convert("RGB")] for row, _ in wrong], captions, (192, 288), out)
 
 
-def light_wear_strip(data: Path, out: Path, n: int = 4) -> int:
+def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int:
     """Test soles too little worn to show a pattern (the app's own bands) beside their simulated wear.
 
     Why a picture: the wear that decides the class is there in the simulation
@@ -148,7 +147,7 @@ def light_wear_strip(data: Path, out: Path, n: int = 4) -> int:
     """
     settings = load_inference_settings()
     unreadable = lambda row: not settings.severity[settings.band_index(float(row["severity"]))].pattern_readable  # noqa: E731
-    rows = [r for r in csv.DictReader(open(data / "manifest.csv")) if r.get("depth_path") and r.get("severity") and unreadable(r)][:n]
+    rows = [r for r in rows if r.get("depth_path") and r.get("severity") and unreadable(r)][:n]
     if not rows:
         return 0
     panels, captions = [], []
@@ -168,10 +167,12 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     report = evaluate(checkpoint, test_dir, fig_dir, progress=False)
     robust = robustness_table(checkpoint, test_dir)
     predictor = Predictor(checkpoint)
-    pointing = pointing_game(predictor, test_dir)
+    with open(test_dir / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pointing = pointing_game(predictor, test_dir, rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
-    n_fail = failure_strip(test_dir, predictor, fig_dir / "failures.jpg")
-    n_light = light_wear_strip(test_dir, fig_dir / "light-wear.jpg")
+    n_fail = failure_strip(test_dir, rows, predictor, fig_dir / "failures.jpg")
+    n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,
              "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}

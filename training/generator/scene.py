@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from inference.taxonomy import nearest_quarter
 from training.generator.appearance import SoleLook
 from training.generator.settings import GeneratorSettings
 
@@ -42,7 +43,7 @@ class PhotoParams:
     @property
     def orientation(self) -> int:
         """Index of the nearest of the four 90-degree turns (taxonomy `orientations`)."""
-        return int(np.round(self.rotation_deg / 90.0)) % 4
+        return nearest_quarter(self.rotation_deg)
 
 
 def _rotation(settings: GeneratorSettings, rng: np.random.Generator) -> float:

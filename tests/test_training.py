@@ -94,6 +94,13 @@ def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
         assert 0.0 <= report[key] <= 1.0, key
     for name in ("report.json", "confusion_matrix.png", "reliability.png"):
         assert (tmp_path / "eval" / name).stat().st_size > 0
+    # Every photo's prediction, by its manifest path, agreeing with the report's confusion matrix.
+    with open(tmp_path / "eval" / "predictions.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(test_set / "manifest.csv", newline="", encoding="utf-8") as fh:
+        manifest = {r["path"]: r["label"] for r in csv.DictReader(fh)}
+    assert len(rows) == 25 and all(manifest[r["path"]] == r["label"] for r in rows)
+    assert np.mean([r["label"] == r["predicted"] for r in rows]) == pytest.approx(report["accuracy"])
 
 
 def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tmp_path):

@@ -371,3 +371,17 @@ def test_orientation_misses_are_located_relative_to_the_diagonals():
     assert found["photos_near"] == 3 and found["misses_near"] == 2 and found["misses"] == 3
     assert found["accuracy_elsewhere"] == pytest.approx(2 / 3)     # 0 and unknown right, 100 wrong
     assert orientation_near_diagonals(pred, true, np.full(6, np.nan)) is None
+
+
+def test_model_card_splits_accuracy_by_the_runners_tendencies(tmp_path):
+    from training.model_card import accuracy_by_tendency
+
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_text("path,label,predicted,confidence,low_confidence\n"
+                           "a.jpg,neutral,neutral,0.9,0\nb.jpg,neutral,supination,0.6,0\n"
+                           "c.jpg,supination,supination,0.8,0\nd.jpg,supination,neutral,0.7,0\ne.jpg,neutral,neutral,0.9,0\n")
+    rows = [{"path": "a.jpg", "mix_label": ""}, {"path": "b.jpg", "mix_label": "supination"},
+            {"path": "c.jpg", "mix_label": ""}, {"path": "d.jpg", "mix_label": "neutral"}, {"path": "e.jpg", "mix_label": ""}]
+    by = {t["runners"]: t for t in accuracy_by_tendency(predictions, rows)}
+    assert by["one tendency"]["photos"] == 3 and by["one tendency"]["accuracy"] == 1.0
+    assert by["a second tendency blended in"]["photos"] == 2 and by["a second tendency blended in"]["accuracy"] == 0.0

@@ -101,7 +101,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({k: v for k, v in report.items() if k != "reliability"}))
     else:
         print(summary_table(report))
-        print(f"\nreport, confusion matrix and reliability diagram: {out_dir}")
+        print(f"\nreport, confusion matrix, reliability diagram and per-photo predictions: {out_dir}")
     return 0
 
 

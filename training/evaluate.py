@@ -4,11 +4,13 @@ Every image goes through the same two-pass forward as the Predictor (pose read
 from the photo, then wear read in the canonical frame). Reported: accuracy,
 macro-F1, per-class precision/recall/F1 with support, the confusion matrix,
 zone MAE, side and orientation accuracy, expected calibration error before and
-after the checkpoint's temperature, and bootstrap 95% intervals.
+after the checkpoint's temperature, and bootstrap 95% intervals; with an
+output folder also the figures and every photo's prediction (predictions.csv).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class Collected:
     """Everything the two-pass forward said about a data set, beside the truth."""
 
     meta: dict
+    paths: list = field(default_factory=list)          # each photo's path relative to the data set
     logits: list = field(default_factory=list)
     labels: list = field(default_factory=list)
     zone_pred: list = field(default_factory=list)
@@ -86,6 +89,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         fwd = two_pass(model, pre, images, [r.side for r in kept] if given_side else None, 1.0, device)
         c.logits.append(fwd.logits)
         c.labels += [r.label for r in kept]
+        c.paths += [_relative(r.path, data) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
         c.orient_true += [r.orientation for r in kept]
         c.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in kept]
@@ -105,6 +109,13 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     if not c.labels:
         raise ImageError("no readable image in the evaluation set")
     return c
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
@@ -146,7 +157,18 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     report["confident"] = confident_answers(y, probs, unsure, classes)
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
+        write_predictions(Path(out_dir) / "predictions.csv", c.paths, y, probs, unsure, classes)
     return report
+
+
+def write_predictions(path: Path, paths: list[str], y: np.ndarray, probs: np.ndarray, unsure: np.ndarray,
+                      classes: list[str]) -> None:
+    """One row per photo (true, said, confidence, flagged), for error analysis against the manifest's own columns."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["path", "label", "predicted", "confidence", "low_confidence"])
+        for p, t, pr, u in zip(paths, y, probs, unsure):
+            writer.writerow([p, classes[int(t)], classes[int(pr.argmax())], f"{float(pr.max()):.4f}", int(bool(u))])
 
 
 def confident_answers(y: np.ndarray, probs: np.ndarray, unsure: np.ndarray, classes: list[str]) -> dict:

@@ -26,6 +26,7 @@ from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
+from training.generator.settings import load_settings
 from training.robustness import robustness_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,6 +162,19 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
     return _strip(panels, captions, (128, 192), out)
 
 
+def accuracy_by_tendency(predictions: Path, rows: list[dict]) -> list[dict]:
+    """Accuracy on generated soles of one tendency and of runners with a second one blended in (manifest `mix_label`)."""
+    mixed = {r["path"]: bool(r.get("mix_label")) for r in rows}
+    with open(predictions, newline="", encoding="utf-8") as fh:
+        said = [(mixed.get(p["path"]), p["label"] == p["predicted"]) for p in csv.DictReader(fh)]
+    out = []
+    for name, flag in (("one tendency", False), ("a second tendency blended in", True)):
+        hits = [ok for m, ok in said if m is flag]
+        if hits:
+            out.append({"runners": name, "photos": len(hits), "accuracy": float(np.mean(hits))})
+    return out
+
+
 def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict:
     fig_dir.mkdir(parents=True, exist_ok=True)
     meta = read_meta(checkpoint)
@@ -170,6 +184,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     with open(test_dir / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     pointing = pointing_game(predictor, test_dir, rows)
+    report["by_tendency"] = accuracy_by_tendency(fig_dir / "predictions.csv", rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
     n_fail = failure_strip(test_dir, rows, predictor, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
@@ -198,6 +213,14 @@ def _confident_row(confident: dict) -> str:
         return "| macro-F1 of the answers not flagged low confidence | none: every answer was flagged |"
     return (f"| macro-F1 of the answers not flagged low confidence | {confident['macro_f1']:.3f} "
             f"(accuracy {confident['accuracy']:.3f}; {_pct(confident['coverage'])} of the photos, the rest are flagged) |")
+
+
+def _tendency_sentence(by_tendency: list[dict]) -> str:
+    if len(by_tendency) < 2:
+        return ""
+    return (" Accuracy on generated runners of one tendency and on those with a second one blended in (the labelled one "
+            f"carrying at least {load_settings().runner.mix_min_share:.0%} of the wear): "
+            + "; ".join(f"{t['runners']} {_pct(t['accuracy'])} of {t['photos']} photos" for t in by_tendency) + ".")
 
 
 def _sole_free_line(sole_free: dict) -> str:
@@ -301,7 +324,8 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         _sole_free_line(sole_free),
         "- It has only ever seen synthetic soles: real outsole materials, wear textures and photo habits differ, and its accuracy "
         "on real photographs is **unknown**.",
-        "- Two tendencies at once (for example heel strike and over-pronation) get one label; look at the zone scores.",
+        "- Two tendencies at once (for example heel strike and over-pronation) get one label; look at the zone scores."
+        + _tendency_sentence(report.get("by_tendency", [])),
         "- A nearly new sole shows little of its runner's pattern. Accuracy by the generated shoe's true wear severity "
         "(the app's own severity words), and how often the app flags the answer as low confidence:",
         "",

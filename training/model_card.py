@@ -26,7 +26,6 @@ from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
-from training.generator.settings import load_settings
 from training.robustness import robustness_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,7 +218,7 @@ def _tendency_sentence(by_tendency: list[dict]) -> str:
     if len(by_tendency) < 2:
         return ""
     return (" Accuracy on generated runners of one tendency and on those with a second one blended in (the labelled one "
-            f"carrying at least {load_settings().runner.mix_min_share:.0%} of the wear): "
+            "keeping the larger weight): "
             + "; ".join(f"{t['runners']} {_pct(t['accuracy'])} of {t['photos']} photos" for t in by_tendency) + ".")
 
 

@@ -111,7 +111,9 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     return c
 
 
-def _relative(path: Path, folder: Path) -> str:
+def _relative(path: Path, data: Path) -> str:
+    """A photo's path as its manifest gives it (`data` is the data-set folder or its manifest.csv)."""
+    folder = Path(data) if Path(data).is_dir() else Path(data).parent
     try:
         return Path(path).relative_to(folder).as_posix()
     except ValueError:

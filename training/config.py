@@ -85,7 +85,7 @@ class OptimCfg(_Strict):
     class_balanced: bool = True
     ema: bool = False
     ema_decay: float = Field(0.998, gt=0, lt=1)
-    early_stop_patience: int = Field(3, ge=1)
+    early_stop_patience: int | None = Field(3, ge=1)  # None: always run the whole schedule
     amp: bool = True
 
 

@@ -137,10 +137,15 @@ def read_source(cfg: SourceCfg, default_orientation: int = 0, source: int = 0) -
     return reader(folder, default_orientation, source)
 
 
+def dataset_folder(path: Path) -> Path:
+    """The folder of a data set given as the folder or as its manifest.csv (manifest paths are relative to it)."""
+    path = Path(path)
+    return path.parent if path.name == "manifest.csv" else path
+
+
 def read_dataset(path: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
     """A data set in either layout: a folder with manifest.csv (or that file itself), else a folder per class."""
-    path = Path(path)
-    folder = path.parent if path.name == "manifest.csv" else path
+    folder = dataset_folder(path)
     reader = read_manifest if (folder / "manifest.csv").is_file() else read_folder
     return reader(folder, default_orientation, source)
 

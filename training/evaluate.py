@@ -25,7 +25,7 @@ from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
 from inference.settings import load_inference_settings
 from inference.taxonomy import off_quarter_deg
-from training.data import read_dataset, record_box
+from training.data import dataset_folder, read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
     box_iou,
@@ -66,7 +66,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
     pre = Preprocessor.from_meta(meta)
-    records = read_dataset(data)
+    records, folder = read_dataset(data), dataset_folder(data)
     c = Collected(meta)
     quality = load_inference_settings().quality
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
@@ -89,7 +89,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         fwd = two_pass(model, pre, images, [r.side for r in kept] if given_side else None, 1.0, device)
         c.logits.append(fwd.logits)
         c.labels += [r.label for r in kept]
-        c.paths += [_relative(r.path, data) for r in kept]
+        c.paths += [_relative(r.path, folder) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
         c.orient_true += [r.orientation for r in kept]
         c.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in kept]
@@ -111,9 +111,8 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     return c
 
 
-def _relative(path: Path, data: Path) -> str:
-    """A photo's path as its manifest gives it (`data` is the data-set folder or its manifest.csv)."""
-    folder = Path(data) if Path(data).is_dir() else Path(data).parent
+def _relative(path: Path, folder: Path) -> str:
+    """A photo's path as its manifest gives it: relative to the data-set folder."""
     try:
         return Path(path).relative_to(folder).as_posix()
     except ValueError:

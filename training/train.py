@@ -342,7 +342,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             if improved:
                 save_checkpoint(out / "best", eval_model, epoch_meta)
         distributed.barrier(d)
-        if stale >= cfg.optim.early_stop_patience:
+        if cfg.optim.early_stop_patience is not None and stale >= cfg.optim.early_stop_patience:
             if d.main and progress:
                 print(f"early stop: validation macro-F1 has not improved for {stale} epochs")
             break

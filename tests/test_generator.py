@@ -82,6 +82,52 @@ def test_brand_new_shoes_are_barely_worn():
     assert all(s.wear.severity < 0.1 for s in new)
 
 
+def _normalised(zones: np.ndarray) -> np.ndarray:
+    return zones / max(float(zones.max()), 1e-6)
+
+
+def test_a_runner_with_two_tendencies_wears_like_the_labelled_one():
+    """A blended gait keeps its label only if the sole still looks like that class (nearest pure-class pattern)."""
+    from training.generator.settings import load_settings
+
+    settings = load_settings()
+    always_mixed = settings.model_copy(update={"runner": settings.runner.model_copy(update={"mix_probability": 1.0})})
+    centre = {c: np.median([_normalised(simulate_shoe(SampleSpec(c, 50_000 + k, 0, allow_mix=False)).wear.zones)
+                            for k in range(60)], axis=0) for c in TAX.class_ids}
+    hits = []
+    for k in range(500):
+        label = TAX.class_ids[k % len(TAX.class_ids)]
+        shoe = simulate_shoe(SampleSpec(label, 90_000 + k, 0), always_mixed)
+        assert shoe.gait.mix_label and shoe.gait.mix_label != label
+        zones = _normalised(shoe.wear.zones)
+        hits.append(min(centre, key=lambda c: float(np.abs(zones - centre[c]).sum())) == label)
+    # Blending by weight alone (the labelled class merely over one half) gives 0.88 here: a heel striker's
+    # landing rubs so much harder that a 62/38 neutral/heel-strike blend wears like a heel striker.
+    assert np.mean(hits) >= 0.9
+
+
+def test_a_nearly_new_sole_already_shows_where_it_is_rubbed():
+    """After 5 km a heel striker's outer heel looks rubbed, though no spot has lost even 5% of its tread."""
+    from training.generator.appearance import render_sole
+    from training.generator.sample import _rng
+    from training.generator.settings import load_settings
+
+    outsole = load_settings().outsole
+    base = simulate_shoe(SampleSpec("lateral_heel_strike", 321, 0, allow_mix=False))
+    brightness = {}
+    for km in (0.01, 5.0):
+        shoe = simulate_shoe(SampleSpec("lateral_heel_strike", 321, 0, allow_mix=False, wear_scale=km / base.gait.mileage_km))
+        brightness[km] = render_sole(shoe.outline, shoe.tread, shoe.wear, 0.0, outsole, _rng(321, 2)).rgb.mean(axis=2)
+    rubber, depth = shoe.wear.rubber, shoe.wear.depth_mm
+    assert shoe.wear.fraction[rubber].max() < 0.05
+    change = brightness[5.0] - brightness[0.01]
+    most_worn = rubber & (depth >= np.quantile(depth[rubber], 0.9))
+    least_worn = rubber & (depth <= np.quantile(depth[rubber], 0.5))
+    # Depth alone (lugs a few hundredths of a mm lower) brightens the most-worn tenth by 0.006 here.
+    assert change[most_worn].mean() > 0.012
+    assert change[most_worn].mean() > 2.5 * change[least_worn].mean()  # where the runner lands, not everywhere
+
+
 def test_zone_scores_are_measured_on_the_depth_map():
     shoe = simulate_shoe(SampleSpec("over_pronation", 4242, 0))
     u, v = shoe.outline.u, shoe.outline.v

@@ -135,6 +135,19 @@ def test_two_cpu_processes_end_with_identical_weights(tmp_path):
     assert len(checksums) == 2 and checksums[0] == checksums[1]
 
 
+def test_the_same_seed_trains_the_same_model(tmp_path):
+    """make model's promise that a re-run gives the shipped model again: with data workers and
+    photometric augmentation on, as in the default recipe, two runs end with the same weights."""
+    checksums = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        result = solewear("train", "--config", "configs/smoke.yaml", "--out", str(out), "--set", "optim.epochs=1",
+                          "--set", "data.workers=2", "--set", "augment.photometric=true", "--quiet", cwd=Path(__file__).parents[1])
+        assert result.returncode == 0, result.stderr[-3000:]
+        checksums.append(json.loads((out / "run_summary.json").read_text())["rank_weight_checksums"])
+    assert checksums[0] == checksums[1]
+
+
 def test_train_reports_missing_data_clearly(tmp_path):
     result = solewear("train", "--config", "configs/smoke.yaml", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), "--quiet",
                       cwd=Path(__file__).parents[1])
@@ -163,3 +176,31 @@ def test_calibrate_refits_the_temperature_end_to_end_and_leaves_the_weights(smok
     assert json.loads(evaluated.stdout)["temperature"] == pytest.approx(record["temperature"])
     assert solewear("calibrate", "--checkpoint", str(tmp_path / "ckpt.safetensors"), "--manifest",
                     str(tmp_path / "nowhere")).returncode == 2
+
+
+def test_robustness_table_degrades_the_photos_and_measures_the_drop(smoke_run, test_set):
+    from inference.decode import load_rgb
+    from training.data import read_dataset, record_box
+    from training.evaluate import evaluate
+    from training.robustness import CORRUPTIONS, robustness_table
+
+    ckpt = smoke_run / "best.safetensors"
+    for i, rec in enumerate(read_dataset(test_set)[:6]):
+        image, box = load_rgb(rec.path), record_box(rec)
+        for name, corrupt in CORRUPTIONS.items():
+            worse, worse_box = corrupt(image, box, rec, i)
+            assert worse.shape != image.shape or not np.array_equal(worse, image), name
+            x0, y0, x1, y1 = worse_box
+            assert 0 <= x0 < x1 <= worse.shape[1] + 1 and 0 <= y0 < y1 <= worse.shape[0] + 1, name
+        # The toe cut leaves 85% of the sole's length in the photo, and its cut end on the photo's edge.
+        cut, cut_box = CORRUPTIONS["toe cut off (15% of the sole)"](image, box, rec, i)
+        along = 1 if rec.orientation % 2 == 0 else 0
+        length, cut_length = box[along + 2] - box[along], cut_box[along + 2] - cut_box[along]
+        assert cut_length == pytest.approx(0.85 * length, abs=2)
+        assert min(cut_box[along], cut.shape[1 - along] - cut_box[along + 2]) <= 1
+    clean = evaluate(ckpt, test_set, progress=False)
+    table = robustness_table(ckpt, test_set, clean=clean)
+    assert [r["condition"] for r in table] == ["clean", *CORRUPTIONS]
+    assert table[0]["macro_f1"] == clean["macro_f1"]
+    blur = evaluate(ckpt, test_set, progress=False, transform=CORRUPTIONS["blur (sigma 2 px)"])
+    assert table[2]["drop_points"] == round(100 * (clean["macro_f1"] - blur["macro_f1"]), 1)

@@ -26,6 +26,7 @@ from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
+from training.generator.settings import load_settings
 from training.robustness import robustness_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -178,7 +179,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     fig_dir.mkdir(parents=True, exist_ok=True)
     meta = read_meta(checkpoint)
     report = evaluate(checkpoint, test_dir, fig_dir, progress=False)
-    robust = robustness_table(checkpoint, test_dir)
+    robust = robustness_table(checkpoint, test_dir, clean=report)
     predictor = Predictor(checkpoint)
     with open(test_dir / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -217,8 +218,9 @@ def _confident_row(confident: dict) -> str:
 def _tendency_sentence(by_tendency: list[dict]) -> str:
     if len(by_tendency) < 2:
         return ""
+    share = load_settings().runner.mix_min_share
     return (" Accuracy on generated runners of one tendency and on those with a second one blended in (the labelled one "
-            "keeping the larger weight): "
+            f"carrying at least {share:.0%} of the wear): "
             + "; ".join(f"{t['runners']} {_pct(t['accuracy'])} of {t['photos']} photos" for t in by_tendency) + ".")
 
 
@@ -276,7 +278,8 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         "",
         "## Training data",
         f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
-        "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered and "
+        "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered "
+        "(the moulded finish rubbed matte in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
         "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
         + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
            f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",

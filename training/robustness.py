@@ -1,8 +1,8 @@
 """Degraded copies of a test set: how much does each photo problem cost?
 
 Each corruption takes a decoded photo (and its sole box) and returns a worse
-one, deterministically per image. `robustness_table` evaluates the clean set
-and every corruption with the same checkpoint.
+one, deterministically per image. `robustness_table` evaluates every
+corruption with the same checkpoint and compares it with the clean set.
 """
 
 from __future__ import annotations
@@ -84,10 +84,13 @@ CORRUPTIONS: dict[str, Corruption] = {
 }
 
 
-def robustness_table(checkpoint: Path, data: Path, progress: bool = False) -> list[dict]:
+def robustness_table(checkpoint: Path, data: Path, clean: dict | None = None, progress: bool = False) -> list[dict]:
+    """`clean` is the clean set's evaluate report when the caller has it already (the model card
+    does), so the 1,000 clean photos are not run through the network a second time."""
     from training.evaluate import evaluate
 
-    clean = evaluate(checkpoint, data, progress=progress)
+    if clean is None:
+        clean = evaluate(checkpoint, data, progress=progress)
     rows = [{"condition": "clean", "macro_f1": clean["macro_f1"], "drop_points": 0.0}]
     for name, fn in CORRUPTIONS.items():
         r = evaluate(checkpoint, data, progress=progress, transform=fn)

@@ -3,6 +3,14 @@
 Input is the simulated depth loss; output is the sole as a camera would see it
 in the canonical frame (RGB in [0, 1] plus coverage), lit by a directional
 light. Colours are drawn independently of the wear class.
+
+Worn rubber shows in two ways. First the moulded finish of a new outsole is
+rubbed matte and dusty, visibly so after a few kilometres and all of it by a
+few tenths of a millimetre (`scuff`, a low power of the depth lost, so that a
+shoe's first ten kilometres already show where the rubbing concentrates).
+Then the lugs flatten, round off and, at last, wear through (`fraction` of
+the tread depth). Without the first, a shoe's first hundred kilometres would
+show next to nothing of its runner's pattern, which is not what real soles do.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import cv2
 import numpy as np
 
 from training.generator.outline import Outline
+from training.generator.settings import Outsole
 from training.generator.tread import MIDSOLE_POCKET, SECOND_RUBBER, Tread
 from training.generator.wear import Wear
 
@@ -46,7 +55,13 @@ def _noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np
     return cv2.GaussianBlur(n, (0, 0), sigma) * sigma if sigma > 0 else n
 
 
-def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, rng: np.random.Generator) -> SoleLook:
+def _scuff(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
+    """How much of the moulded finish is rubbed off (0..1): a power of the depth lost, all of it at `skin_mm`."""
+    return np.clip(depth_mm / skin_mm, 0, 1).astype(np.float32) ** exponent
+
+
+def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole,
+                rng: np.random.Generator) -> SoleLook:
     """Light the worn height map and paint it."""
     H, W = outline.inside.shape
     ppmm = outline.px_per_mm
@@ -84,10 +99,13 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, rng: np
     luminance = albedo.mean(axis=2, keepdims=True)
     dust = _jitter((150, 142, 128), rng, 10)
     # Abraded rubber turns dusty and matte: dark rubber lightens, light rubber greys.
-    tint = np.where(luminance < 0.45, 0.45, 0.3) * frac[..., None] ** 0.8
+    # The skin goes first (scuff, by depth in mm), the bulk of the tread later (by fraction).
+    scuff = _scuff(d, rng.uniform(*outsole.skin_mm), outsole.scuff_exponent)
+    tint = np.where(luminance < 0.45, 0.45, 0.3) * frac[..., None] ** 0.8 + rng.uniform(*outsole.scuff_tint) * scuff[..., None]
+    tint = np.clip(tint, 0, 0.7)
     albedo = albedo * (1 - tint) + dust * tint
     streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=4)
-    albedo *= (1 + 0.25 * frac * streaks)[..., None]
+    albedo *= (1 + 0.25 * np.maximum(frac, 0.4 * scuff) * streaks)[..., None]
     albedo *= (1 + 0.04 * rng.standard_normal((H, W)).astype(np.float32))[..., None]
 
     # Worn through the outsole: midsole foam shows at the deepest points.

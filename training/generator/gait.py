@@ -2,7 +2,11 @@
 
 The label of a synthetic sole is the class whose gait produced it; a second
 class may be blended in (a runner with two tendencies), but the labelled
-class always keeps the larger weight.
+class always carries most of the wear: a weight above one half is not
+enough, because classes abrade the sole with very different force (a lateral
+heel striker's landing rubs more than four times harder than a neutral
+runner's), so a 62/38 blend of neutral and heel strike would wear like a heel
+striker and be a mislabelled sole.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ class Gait:
     abrasion: float             # the surface's relative abrasiveness
     dirt: float                 # 0 clean .. 1 muddy
     mix_label: str = ""         # second tendency blended in, if any
-    mix_weight: float = 1.0     # weight the labelled class keeps
+    mix_weight: float = 1.0     # weight the labelled class keeps (its share of the wear is at least mix_min_share)
 
     def as_row(self) -> dict[str, float | str]:
         """Flat manifest columns (`gait_landing_u`, ...)."""
@@ -49,6 +53,18 @@ def _draw_points(dist: GaitDistribution, rng: np.random.Generator) -> tuple[np.n
     return pts, float(rng.uniform(*dist.arch_contact))
 
 
+def _wear_energy(points: np.ndarray) -> float:
+    """How hard a path abrades the sole: the sum of load x slip over its control points (the wear model's driver)."""
+    return float((points[:, 2] * points[:, 3]).sum())
+
+
+def _dominant_weight(weight: float, own: np.ndarray, other: np.ndarray, min_share: float) -> float:
+    """The smallest weight >= `weight` at which the labelled path carries `min_share` of the blend's wear energy."""
+    e_own, e_other = _wear_energy(own), _wear_energy(other)
+    needed = min_share * e_other / ((1 - min_share) * e_own + min_share * e_other)
+    return max(weight, needed)
+
+
 def _choose(options: dict, rng: np.random.Generator) -> str:
     names = list(options)
     p = np.array([options[n].p for n in names], dtype=np.float64)
@@ -63,8 +79,8 @@ def sample_gait(label: str, settings: GeneratorSettings, rng: np.random.Generato
     if allow_mix and rng.random() < runner.mix_probability:
         others = [c for c in settings.gait if c != label]
         mix_label = str(rng.choice(others))
-        weight = float(rng.uniform(*runner.mix_weight))
         other_points, other_arch = _draw_points(settings.gait[mix_label], rng)
+        weight = _dominant_weight(float(rng.uniform(*runner.mix_weight)), points, other_points, runner.mix_min_share)
         points = weight * points + (1 - weight) * other_points
         arch = weight * arch + (1 - weight) * other_arch
     stage = runner.mileage_km[_choose(runner.mileage_km, rng)]

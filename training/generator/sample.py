@@ -102,7 +102,7 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     """Render one sample in memory (the API on-the-fly training uses)."""
     settings = settings or load_settings()
     shoe = simulate_shoe(spec, settings)
-    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, _rng(spec.shoe_seed, 2))
+    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, _rng(spec.shoe_seed, 2))
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, **spec.photo)
     photo = compose(look, shoe.wear.fraction, params, scene)

@@ -60,7 +60,16 @@ class Runner(_Strict):
     surfaces: dict[str, Surface]
     mix_probability: float = Field(ge=0, le=1)
     mix_weight: Range
+    mix_min_share: float = Field(gt=0.5, lt=1)
     abrasion_mm: float = Field(gt=0)
+
+
+class Outsole(_Strict):
+    """How the rubber shows its first wear (see appearance.py)."""
+
+    skin_mm: Range = Field(description="depth lost (mm) by which the moulded finish is fully rubbed off")
+    scuff_exponent: float = Field(gt=0, le=1, description="how the rubbed look grows with the depth lost (a power below 1: early)")
+    scuff_tint: Range = Field(description="how far fully scuffed rubber moves towards the dust colour")
 
 
 class RotationMode(_Strict):
@@ -86,6 +95,7 @@ class Photo(_Strict):
 class GeneratorSettings(_Strict):
     gait: dict[str, GaitDistribution]
     runner: Runner
+    outsole: Outsole
     photo: Photo
 
     @model_validator(mode="after")

@@ -101,6 +101,8 @@ def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
         manifest = {r["path"]: r["label"] for r in csv.DictReader(fh)}
     assert len(rows) == 25 and all(manifest[r["path"]] == r["label"] for r in rows)
     assert np.mean([r["label"] == r["predicted"] for r in rows]) == pytest.approx(report["accuracy"])
+    # The generator's runners with one tendency and with two together are every photo, as the model card reports them.
+    assert sum(t["photos"] for t in report["by_tendency"]) == 25
 
 
 def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tmp_path):

@@ -373,15 +373,15 @@ def test_orientation_misses_are_located_relative_to_the_diagonals():
     assert orientation_near_diagonals(pred, true, np.full(6, np.nan)) is None
 
 
-def test_model_card_splits_accuracy_by_the_runners_tendencies(tmp_path):
-    from training.model_card import accuracy_by_tendency
+def test_evaluate_splits_accuracy_by_the_runners_tendencies(tmp_path):
+    from training.evaluate import accuracy_by_tendency
 
-    predictions = tmp_path / "predictions.csv"
-    predictions.write_text("path,label,predicted,confidence,low_confidence\n"
-                           "a.jpg,neutral,neutral,0.9,0\nb.jpg,neutral,supination,0.6,0\n"
-                           "c.jpg,supination,supination,0.8,0\nd.jpg,supination,neutral,0.7,0\ne.jpg,neutral,neutral,0.9,0\n")
-    rows = [{"path": "a.jpg", "mix_label": ""}, {"path": "b.jpg", "mix_label": "supination"},
-            {"path": "c.jpg", "mix_label": ""}, {"path": "d.jpg", "mix_label": "neutral"}, {"path": "e.jpg", "mix_label": ""}]
-    by = {t["runners"]: t for t in accuracy_by_tendency(predictions, rows)}
+    (tmp_path / "manifest.csv").write_text("path,label,side,mix_label\n"
+                                           "a.jpg,neutral,left,\nb.jpg,neutral,left,supination\nc.jpg,supination,right,\n"
+                                           "d.jpg,supination,left,neutral\ne.jpg,neutral,right,\n")
+    paths, correct = ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"], np.array([True, False, True, False, True])
+    by = {t["runners"]: t for t in accuracy_by_tendency(tmp_path / "manifest.csv", paths, correct)}
     assert by["one tendency"]["photos"] == 3 and by["one tendency"]["accuracy"] == 1.0
     assert by["a second tendency blended in"]["photos"] == 2 and by["a second tendency blended in"]["accuracy"] == 0.0
+    (tmp_path / "manifest.csv").write_text("path,label,side\na.jpg,neutral,left\n")  # real photos: no generator column
+    assert accuracy_by_tendency(tmp_path, ["a.jpg"], np.array([True])) is None

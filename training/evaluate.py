@@ -155,6 +155,9 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred))
     if c.zone_true and len(c.zone_true) == len(y):
         report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
+    tendency = accuracy_by_tendency(data, c.paths, y_pred == y)
+    if tendency:
+        report["by_tendency"] = tendency
     report["confident"] = confident_answers(y, probs, unsure, classes)
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
@@ -170,6 +173,28 @@ def write_predictions(path: Path, paths: list[str], y: np.ndarray, probs: np.nda
         writer.writerow(["path", "label", "predicted", "confidence", "low_confidence"])
         for p, t, pr, u in zip(paths, y, probs, unsure):
             writer.writerow([p, classes[int(t)], classes[int(pr.argmax())], f"{float(pr.max()):.4f}", int(bool(u))])
+
+
+def accuracy_by_tendency(data: Path, paths: list[str], correct: np.ndarray) -> list[dict] | None:
+    """Accuracy on generated runners of one tendency and on those with a second one blended in.
+
+    A generator column (`mix_label`, empty for one tendency), so this is None for data sets
+    without it, such as real photos. `paths` are the photos' manifest paths.
+    """
+    manifest = dataset_folder(data) / "manifest.csv"
+    if not manifest.is_file():
+        return None
+    with open(manifest, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "mix_label" not in rows[0]:
+        return None
+    mixed = {r["path"]: bool(r["mix_label"]) for r in rows}
+    out = []
+    for name, flag in (("one tendency", False), ("a second tendency blended in", True)):
+        hits = [bool(ok) for p, ok in zip(paths, correct) if mixed.get(p) is flag]
+        if hits:
+            out.append({"runners": name, "photos": len(hits), "accuracy": float(np.mean(hits))})
+    return out
 
 
 def confident_answers(y: np.ndarray, probs: np.ndarray, unsure: np.ndarray, classes: list[str]) -> dict:

@@ -162,19 +162,6 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
     return _strip(panels, captions, (128, 192), out)
 
 
-def accuracy_by_tendency(predictions: Path, rows: list[dict]) -> list[dict]:
-    """Accuracy on generated soles of one tendency and of runners with a second one blended in (manifest `mix_label`)."""
-    mixed = {r["path"]: bool(r.get("mix_label")) for r in rows}
-    with open(predictions, newline="", encoding="utf-8") as fh:
-        said = [(mixed.get(p["path"]), p["label"] == p["predicted"]) for p in csv.DictReader(fh)]
-    out = []
-    for name, flag in (("one tendency", False), ("a second tendency blended in", True)):
-        hits = [ok for m, ok in said if m is flag]
-        if hits:
-            out.append({"runners": name, "photos": len(hits), "accuracy": float(np.mean(hits))})
-    return out
-
-
 def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict:
     fig_dir.mkdir(parents=True, exist_ok=True)
     meta = read_meta(checkpoint)
@@ -184,7 +171,6 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     with open(test_dir / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     pointing = pointing_game(predictor, test_dir, rows)
-    report["by_tendency"] = accuracy_by_tendency(fig_dir / "predictions.csv", rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
     n_fail = failure_strip(test_dir, rows, predictor, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")

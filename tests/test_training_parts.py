@@ -374,14 +374,15 @@ def test_orientation_misses_are_located_relative_to_the_diagonals():
 
 
 def test_evaluate_splits_accuracy_by_the_runners_tendencies(tmp_path):
+    from training.data import read_manifest
     from training.evaluate import accuracy_by_tendency
 
     (tmp_path / "manifest.csv").write_text("path,label,side,mix_label\n"
                                            "a.jpg,neutral,left,\nb.jpg,neutral,left,supination\nc.jpg,supination,right,\n"
                                            "d.jpg,supination,left,neutral\ne.jpg,neutral,right,\n")
-    paths, correct = ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"], np.array([True, False, True, False, True])
-    by = {t["runners"]: t for t in accuracy_by_tendency(tmp_path / "manifest.csv", paths, correct)}
+    mixed, correct = [r.mixed for r in read_manifest(tmp_path)], np.array([True, False, True, False, True])
+    by = {t["runners"]: t for t in accuracy_by_tendency(mixed, correct)}
     assert by["one tendency"]["photos"] == 3 and by["one tendency"]["accuracy"] == 1.0
     assert by["a second tendency blended in"]["photos"] == 2 and by["a second tendency blended in"]["accuracy"] == 0.0
     (tmp_path / "manifest.csv").write_text("path,label,side\na.jpg,neutral,left\n")  # real photos: no generator column
-    assert accuracy_by_tendency(tmp_path, ["a.jpg"], np.array([True])) is None
+    assert accuracy_by_tendency([r.mixed for r in read_manifest(tmp_path)], np.array([True])) is None

@@ -43,6 +43,7 @@ class Record:
     box: Box | None = None             # the sole's box in the photo, when known
     mask_path: Path | None = None      # a sole mask to take the box from
     wear_path: Path | None = None      # generated: wear fraction per pixel (depth/*.png), photo frame
+    mixed: bool | None = None          # generated: a second tendency blended in (mix_label); None: unknown
     source: int = 0                    # which configured source it came from
 
 
@@ -88,6 +89,7 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             box=box if all(v is not None for v in box) else None,
             mask_path=folder / row["mask_path"] if row.get("mask_path") else None,
             wear_path=folder / row["depth_path"] if row.get("depth_path") else None,
+            mixed=bool(row["mix_label"]) if "mix_label" in row else None,
             source=source,
         ))
     return records

@@ -50,6 +50,7 @@ class Collected:
     orient_pred: list = field(default_factory=list)
     orient_true: list = field(default_factory=list)
     rotation_deg: list = field(default_factory=list)   # the toe's exact turn, NaN where unknown
+    mixed: list = field(default_factory=list)          # a second tendency blended in; None where unknown
     side_pred: list = field(default_factory=list)
     side_true: list = field(default_factory=list)
     sole_found: list = field(default_factory=list)
@@ -93,6 +94,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         c.orient_pred += fwd.scene.orientation.tolist()
         c.orient_true += [r.orientation for r in kept]
         c.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in kept]
+        c.mixed += [r.mixed for r in kept]
         c.side_pred += fwd.scene.side
         c.side_true += [r.side for r in kept]
         c.sole_found += quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob).tolist()
@@ -155,7 +157,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred))
     if c.zone_true and len(c.zone_true) == len(y):
         report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
-    tendency = accuracy_by_tendency(data, c.paths, y_pred == y)
+    tendency = accuracy_by_tendency(c.mixed, y_pred == y)
     if tendency:
         report["by_tendency"] = tendency
     report["confident"] = confident_answers(y, probs, unsure, classes)
@@ -175,26 +177,18 @@ def write_predictions(path: Path, paths: list[str], y: np.ndarray, probs: np.nda
             writer.writerow([p, classes[int(t)], classes[int(pr.argmax())], f"{float(pr.max()):.4f}", int(bool(u))])
 
 
-def accuracy_by_tendency(data: Path, paths: list[str], correct: np.ndarray) -> list[dict] | None:
+def accuracy_by_tendency(mixed: list[bool | None], correct: np.ndarray) -> list[dict] | None:
     """Accuracy on generated runners of one tendency and on those with a second one blended in.
 
-    A generator column (`mix_label`, empty for one tendency), so this is None for data sets
-    without it, such as real photos. `paths` are the photos' manifest paths.
+    `mixed` comes from a generator column (`mix_label`), so this is None for data sets
+    without it, such as real photos.
     """
-    manifest = dataset_folder(data) / "manifest.csv"
-    if not manifest.is_file():
-        return None
-    with open(manifest, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or "mix_label" not in rows[0]:
-        return None
-    mixed = {r["path"]: bool(r["mix_label"]) for r in rows}
     out = []
     for name, flag in (("one tendency", False), ("a second tendency blended in", True)):
-        hits = [bool(ok) for p, ok in zip(paths, correct) if mixed.get(p) is flag]
+        hits = [bool(ok) for m, ok in zip(mixed, correct) if m is flag]
         if hits:
             out.append({"runners": name, "photos": len(hits), "accuracy": float(np.mean(hits))})
-    return out
+    return out or None
 
 
 def confident_answers(y: np.ndarray, probs: np.ndarray, unsure: np.ndarray, classes: list[str]) -> dict:

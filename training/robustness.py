@@ -84,13 +84,10 @@ CORRUPTIONS: dict[str, Corruption] = {
 }
 
 
-def robustness_table(checkpoint: Path, data: Path, clean: dict | None = None, progress: bool = False) -> list[dict]:
-    """`clean` is the clean set's evaluate report when the caller has it already (the model card
-    does), so the 1,000 clean photos are not run through the network a second time."""
+def robustness_table(checkpoint: Path, data: Path, clean: dict, progress: bool = False) -> list[dict]:
+    """`clean` is the clean set's evaluate report, which the caller (the model card) has already."""
     from training.evaluate import evaluate
 
-    if clean is None:
-        clean = evaluate(checkpoint, data, progress=progress)
     rows = [{"condition": "clean", "macro_f1": clean["macro_f1"], "drop_points": 0.0}]
     for name, fn in CORRUPTIONS.items():
         r = evaluate(checkpoint, data, progress=progress, transform=fn)

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-from inference.preprocess import Box, apply_pose, square_box
+from inference.preprocess import Box, Preprocessor, apply_pose
 from inference.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -44,12 +44,11 @@ def gradcam(model: "SoleNet", tensor: torch.Tensor, class_index: int) -> np.ndar
     return np.clip(heat, 0, 1).astype(np.float32)
 
 
-def heatmap_to_photo(heat: np.ndarray, image_hw: tuple[int, int], box: Box, margin: float, orientation: int, side: str) -> np.ndarray:
-    """Canonical-crop heatmap -> photo frame (zeros outside the crop)."""
+def heatmap_to_photo(heat: np.ndarray, image_hw: tuple[int, int], box: Box, pre: Preprocessor, orientation: int, side: str) -> np.ndarray:
+    """Canonical-crop heatmap -> photo frame (zeros outside the crop), through the crop's own geometry."""
     posed = apply_pose(heat, orientation, side)  # back to the photo's pose
-    x0, y0, x1, _ = square_box(box, image_hw, margin)
-    scale = (x1 - x0) / posed.shape[0]
-    m = np.array([[scale, 0, x0], [0, scale, y0]], np.float32)
+    x0, y0, x1, y1 = pre.crop_box(box, image_hw)
+    m = np.array([[(x1 - x0) / posed.shape[1], 0, x0], [0, (y1 - y0) / posed.shape[0], y0]], np.float32)
     h, w = image_hw
     return cv2.warpAffine(posed, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 

@@ -20,6 +20,7 @@ import torch
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.explain import gradcam, heatmap_to_photo, overlay, zone_diagram
+from inference.export import serving_model
 from inference.forward import Forward, Scene, read_scene, read_wear
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
 from inference.preprocess import Box, Preprocessor
@@ -52,16 +53,8 @@ class Predictor:
         self.settings = settings or load_inference_settings()
         self.taxonomy = load_taxonomy()
         self._lock = threading.Lock()
-        if backend == "auto":
-            backend = "onnx" if self.device == "cpu" else "torch"
-        self.backend = backend
         self.torch_model = self.model  # Grad-CAM needs gradients: always the PyTorch model
-        if backend == "onnx":
-            from inference.export import OnnxModel
-
-            self.model = OnnxModel.for_checkpoint(self.model, self.meta, self.checkpoint)
-        elif backend != "torch":
-            raise ValueError(f"backend must be torch or onnx, not {backend!r}")
+        self.model, self.backend = serving_model(self.model, self.meta, self.checkpoint, self.device, backend)
 
     @property
     def model_info(self) -> str:
@@ -216,7 +209,7 @@ class Predictor:
         pred.photo = image
         if explain:
             heat = gradcam(self.torch_model, fwd.tensors[k], top)
-            photo_heat = heatmap_to_photo(heat, image.shape[:2], box, self.pre.margin, int(scene.orientation[k]), pred.side)
+            photo_heat = heatmap_to_photo(heat, image.shape[:2], box, self.pre, int(scene.orientation[k]), pred.side)
             pred.heatmap = overlay(image, photo_heat)
             pred.diagram = zone_diagram(zones, pred.side, title=f"{pred.side.capitalize()} shoe: wear by zone")
         return pred

@@ -29,13 +29,23 @@ def square_box(box: Box | None, image_hw: tuple[int, int], margin: float) -> Box
     return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
 
 
-def crop_square(image: np.ndarray, box: Box, out_side: int, fill: float = 128) -> np.ndarray:
-    """Crop a square box (may reach outside the image: padded with `fill`, grey) and resize it."""
+def padded_box(box: Box, margin: float) -> Box:
+    """`box` grown on every side by `margin` times its longer side (the square's padding, without squaring)."""
     x0, y0, x1, y1 = box
-    sx = sy = out_side / max(x1 - x0, 1e-6)
+    pad = max(x1 - x0, y1 - y0) * margin
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def crop_resized(image: np.ndarray, box: Box, out_side: int, fill: float = 128) -> np.ndarray:
+    """Crop a box (may reach outside the image: padded with `fill`, grey) and resize it to a square.
+
+    A box that is not square is stretched along its shorter side.
+    """
+    x0, y0, x1, y1 = box
+    sx, sy = out_side / max(x1 - x0, 1e-6), out_side / max(y1 - y0, 1e-6)
     src = image
-    if sx < 0.5:  # pre-shrink with area filtering so the linear warp below does not alias
-        f = max(1, int(1 / sx / 1.5))
+    if min(sx, sy) < 0.5:  # pre-shrink with area filtering so the linear warp below does not alias
+        f = max(1, int(1 / min(sx, sy) / 1.5))
         src = cv2.resize(image, (max(1, image.shape[1] // f), max(1, image.shape[0] // f)), interpolation=cv2.INTER_AREA)
         fx, fy = src.shape[1] / image.shape[1], src.shape[0] / image.shape[0]
         x0, y0, sx, sy = x0 * fx, y0 * fy, sx / fx, sy / fy
@@ -61,24 +71,40 @@ def apply_pose(canonical: np.ndarray, orientation: int, side: str) -> np.ndarray
 
 @dataclass(frozen=True)
 class Preprocessor:
-    """Crop geometry and normalisation; its fields travel in the checkpoint metadata."""
+    """Crop geometry and normalisation; its fields travel in the checkpoint metadata.
+
+    `stretch`: the sole's crop is its padded box stretched to the square input
+    rather than the square around it. A sole is two to three times as long as
+    it is wide, so the square wastes most of its pixels on background while
+    medial and lateral wear - the difference between most classes - lies
+    across the sole's width; stretched, the width gets about twice the pixels
+    at the same cost. The whole-photo scene view is always letterboxed.
+    """
 
     input_size: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     margin: float = 0.08
+    stretch: bool = False
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Preprocessor":
         p = meta["preprocess"]
-        return cls(int(p["input_size"]), tuple(p["mean"]), tuple(p["std"]), float(p["margin"]))
+        return cls(int(p["input_size"]), tuple(p["mean"]), tuple(p["std"]), float(p["margin"]), bool(p.get("stretch", False)))
 
     def to_meta(self) -> dict:
-        return {"input_size": self.input_size, "mean": list(self.mean), "std": list(self.std), "margin": self.margin}
+        return {"input_size": self.input_size, "mean": list(self.mean), "std": list(self.std), "margin": self.margin,
+                "stretch": self.stretch}
+
+    def crop_box(self, box: Box | None, image_hw: tuple[int, int]) -> Box:
+        """The part of the photo a crop shows: around the sole's box, or the whole photo letterboxed."""
+        if box is None or not self.stretch:
+            return square_box(box, image_hw, self.margin)
+        return padded_box(box, self.margin)
 
     def crop(self, image: np.ndarray, box: Box | None, fill: float = 128) -> np.ndarray:
-        """The square crop around the sole, at model resolution, in the photo's own pose."""
-        return crop_square(image, square_box(box, image.shape[:2], self.margin), self.input_size, fill)
+        """The crop around the sole, at model resolution, in the photo's own pose."""
+        return crop_resized(image, self.crop_box(box, image.shape[:2]), self.input_size, fill)
 
     def canonical_crop(self, image: np.ndarray, box: Box | None, orientation: int, side: str, fill: float = 128) -> np.ndarray:
         """The crop in the canonical frame; `fill` pads beyond the photo (0 for a wear map)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inference.preprocess import Box, crop_square, square_box
+from inference.preprocess import Box, crop_resized, square_box
 from inference.settings import Quality
 
 MEASURE_SIDE = 256
@@ -18,7 +18,7 @@ MEASURE_SIDE = 256
 
 def photo_measures(image: np.ndarray, box: Box) -> dict[str, float]:
     """Luminance, sharpness and relative size of the sole region, resolution-independent."""
-    crop = crop_square(image, square_box(box, image.shape[:2], 0.0), MEASURE_SIDE)
+    crop = crop_resized(image, square_box(box, image.shape[:2], 0.0), MEASURE_SIDE)
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
     x0, y0, x1, y1 = box
     h, w = image.shape[:2]

@@ -199,3 +199,39 @@ def test_symmetric_orientation_reads_one_answer_whichever_way_the_crop_arrives(p
     for (turns, mirror), seen in zip(SYMMETRIC_VIEWS, read[1:]):
         moved = [compose_pose(q, False, turns, mirror)[0] for q in range(4)]
         assert np.allclose(seen[moved], read[0], atol=1e-4)
+
+
+def test_a_stretched_crop_gives_the_sole_its_width_and_the_heatmap_finds_its_way_back():
+    """With `stretch`, a long, narrow sole fills the crop across its width, and a heat spot on
+    the crop lands back on the very photo pixel it came from, in every pose."""
+    from inference.explain import heatmap_to_photo
+    from inference.preprocess import Preprocessor
+
+    photo = np.zeros((400, 300, 3), np.uint8)
+    box = (100.0, 50.0, 160.0, 350.0)  # 60 x 300 px: five times as long as wide
+    photo[50:350, 100:160] = 255
+    photo[290:300, 140:150] = (255, 0, 0)  # a red mark on the sole (x 145, y 295)
+    square = Preprocessor(96, (0.5,) * 3, (0.5,) * 3, 0.08)
+    stretched = Preprocessor(96, (0.5,) * 3, (0.5,) * 3, 0.08, stretch=True)
+
+    def width_share(pre):
+        return (pre.crop(photo, box)[48, :, 1] > 128).mean()
+    pad = 0.08 * 300
+    assert width_share(stretched) == pytest.approx(60 / (60 + 2 * pad), abs=0.03)
+    assert width_share(stretched) > 2.5 * width_share(square)
+    assert stretched.crop(photo, None).shape == square.crop(photo, None).shape  # the scene view stays letterboxed
+    assert Preprocessor.from_meta({"preprocess": stretched.to_meta()}) == stretched
+    assert not Preprocessor.from_meta({"preprocess": {k: v for k, v in stretched.to_meta().items() if k != "stretch"}}).stretch
+
+    for pre in (square, stretched):
+        for k in range(4):
+            for side in ("left", "right"):
+                crop = pre.canonical_crop(photo, box, k, side)
+                red = (crop[..., 0] > 150) & (crop[..., 1] < 100)
+                ys, xs = np.nonzero(red)
+                heat = np.zeros((96, 96), np.float32)
+                heat[int(ys.mean()), int(xs.mean())] = 1
+                back = heatmap_to_photo(heat, photo.shape[:2], box, pre, k, side)
+                y, x = np.unravel_index(back.argmax(), back.shape)
+                assert abs(x - 145) <= 4 and abs(y - 295) <= 4, (pre.stretch, k, side, x, y)
+                assert back[:, :int(box[0] - pad) - 2].max() == 0  # nothing beyond the crop

@@ -33,6 +33,7 @@ class ModelCfg(_Strict):
 class PreprocessCfg(_Strict):
     input_size: int = Field(160, ge=32, le=512)
     margin: float = Field(0.08, ge=0, le=0.5)
+    stretch: bool = False         # the sole's padded box stretched to the square input (inference.preprocess.Preprocessor)
 
 
 class SourceCfg(_Strict):

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
+from inference.export import serving_model
 from inference.forward import two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
 from inference.settings import load_inference_settings
@@ -60,12 +61,13 @@ class Collected:
 
 def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: int = 32, progress: bool = True,
             transform=None) -> Collected:
-    """Run every photo through the Predictor's two-pass forward (raw logits, temperature 1).
+    """Run every photo through the Predictor's two-pass forward and backend (raw logits, temperature 1).
 
     `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
+    model, _ = serving_model(model, meta, Path(checkpoint), device)
     pre = Preprocessor.from_meta(meta)
     records, folder = read_dataset(data), dataset_folder(data)
     c = Collected(meta)

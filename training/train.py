@@ -207,7 +207,8 @@ def model_for(cfg: TrainConfig) -> tuple[SoleNet, Preprocessor]:
     # Channels-last: a training step runs about 1.5x faster on this CPU (benchmarks/train.py), and it is the
     # layout mixed precision wants on CUDA. Checkpoints are saved contiguous, so nothing else sees it.
     model.to(memory_format=torch.channels_last)
-    return model, Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin)
+    return model, Preprocessor(cfg.preprocess.input_size, backbone.mean, backbone.std, cfg.preprocess.margin,
+                               cfg.preprocess.stretch)
 
 
 def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) -> Path:

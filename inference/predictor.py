@@ -100,7 +100,8 @@ class Predictor:
         units: list[tuple[int, np.ndarray, str | None, str | None]] = []  # (photo index, image, given side, part)
         picks: list[tuple[Scene, int]] = []
         for i, img in enumerate(images):
-            split = self._split_pair(img, scene, i)
+            # A side the user gave describes one shoe: such a photo is never split into two soles.
+            split = self._split_pair(img, scene, i) if sides[i] is None else None
             if split:
                 halves, half_scene = split
                 units += [(i, half, None, part) for part, half in halves]

@@ -76,8 +76,9 @@ def test_predict_prints_one_json_line_per_file(checkpoint, mixed_folder, tmp_pat
 
 
 def test_given_side_is_used_and_reported(predictor):
-    pred = predictor.predict(SAMPLES / "02-right.jpg", side="right")[0]
-    assert pred.side == "right" and pred.side_source == "given"
+    preds = predictor.predict(SAMPLES / "02-right.jpg", side="right")
+    assert len(preds) == 1 and preds[0].part is None  # a given side means one shoe: never split as a pair
+    assert preds[0].side == "right" and preds[0].side_source == "given"
 
 
 def test_usage_errors_exit_2():

@@ -42,6 +42,7 @@ class Collected:
     """Everything the two-pass forward said about a data set, beside the truth."""
 
     meta: dict
+    backend: str                                       # what ran the model: "onnx" (the app on a CPU) or "torch"
     paths: list = field(default_factory=list)          # each photo's path relative to the data set
     logits: list = field(default_factory=list)
     labels: list = field(default_factory=list)
@@ -67,10 +68,10 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
-    model, _ = serving_model(model, meta, Path(checkpoint), device)
+    model, backend = serving_model(model, meta, Path(checkpoint), device)
     pre = Preprocessor.from_meta(meta)
     records, folder = read_dataset(data), dataset_folder(data)
-    c = Collected(meta)
+    c = Collected(meta, backend)
     quality = load_inference_settings().quality
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
         chunk = records[start:start + batch_size]
@@ -134,7 +135,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     y_pred = probs.argmax(1)
     report = classification_report(y, y_pred, classes)
     report.update({
-        "checkpoint": str(checkpoint), "data": str(data), "n_images": int(len(y)), "unreadable": c.unreadable,
+        "checkpoint": str(checkpoint), "data": str(data), "backend": c.backend, "n_images": int(len(y)), "unreadable": c.unreadable,
         "side_mode": "given" if given_side else "detected",
         "ci95": bootstrap_ci(y, y_pred, len(classes)),
         "temperature": temperature,

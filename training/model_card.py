@@ -182,6 +182,9 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
     return facts
 
 
+BACKEND_NAMES = {"onnx": "onnxruntime, as the app runs it on a CPU", "torch": "PyTorch"}
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
@@ -275,6 +278,9 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         "- No real labelled sole photo was used: no public labelled set exists.",
         "",
         f"## Accuracy on generated data it never saw ({report['n_images']} photos, seed disjoint from training)",
+        "",
+        "Measured as the app works: the sole is found on the whole photo, then read on the crop at the box found "
+        f"(no true box is used), with the model run by {BACKEND_NAMES.get(report['backend'], report['backend'])}.",
         "",
         "| metric | value |", "| --- | --- |",
         f"| accuracy | {report['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f}) |",

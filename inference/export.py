@@ -84,7 +84,8 @@ class OnnxModel:
         return {h: torch.from_numpy(o) for h, o in zip(HEADS, outs)}
 
 
-def serving_model(model: SoleNet, meta: dict, checkpoint: Path, device: str, backend: str = "auto"):
+def serving_model(model: SoleNet, meta: dict, checkpoint: Path, device: str,
+                  backend: str = "auto") -> tuple["SoleNet | OnnxModel", str]:
     """The model the Predictor serves: `backend` "torch", "onnx", or "auto" (onnx on a CPU, torch on CUDA).
 
     Evaluation asks for it too, so reported figures are those of the backend

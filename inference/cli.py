@@ -85,7 +85,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     pr = sub.add_parser("predict", help="read the wear on sole photos",
                         description="Classify the wear pattern of each sole photo. A clue, not a diagnosis.")
     pr.add_argument("images", nargs="+", metavar="IMAGE", help="photos (or folders of photos)")
-    pr.add_argument("--side", choices=["left", "right", "auto"], default="auto", help="which shoe the photos show (default: detect)")
+    pr.add_argument("--side", choices=["left", "right", "auto"], default="auto", help="which shoe the photos show (default: detect); a given side means one shoe per photo, never split as a pair")
     pr.add_argument("--checkpoint", default=None, help="model checkpoint (default: the bundled model)")
     pr.add_argument("--json", action="store_true", help="one JSON object per result, one per line")
     pr.add_argument("--save-visuals", default=None, metavar="DIR", help="write heatmap and zone-diagram PNGs here")

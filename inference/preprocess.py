@@ -20,20 +20,20 @@ import torch
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
 
-def square_box(box: Box | None, image_hw: tuple[int, int], margin: float) -> Box:
-    """The square around `box` (or the whole image) with a relative margin."""
-    h, w = image_hw
-    x0, y0, x1, y1 = box if box is not None else (0.0, 0.0, float(w), float(h))
-    side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-
-
 def padded_box(box: Box, margin: float) -> Box:
-    """`box` grown on every side by `margin` times its longer side (the square's padding, without squaring)."""
+    """`box` grown on every side by `margin` times its longer side."""
     x0, y0, x1, y1 = box
     pad = max(x1 - x0, y1 - y0) * margin
     return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def square_box(box: Box | None, image_hw: tuple[int, int], margin: float) -> Box:
+    """The square around `box` (or the whole image) padded as `padded_box` pads it."""
+    h, w = image_hw
+    x0, y0, x1, y1 = padded_box(box if box is not None else (0.0, 0.0, float(w), float(h)), margin)
+    side = max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
 
 
 def crop_resized(image: np.ndarray, box: Box, out_side: int, fill: float = 128) -> np.ndarray:

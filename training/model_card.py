@@ -280,7 +280,7 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         f"## Accuracy on generated data it never saw ({report['n_images']} photos, seed disjoint from training)",
         "",
         "Measured as the app works: the sole is found on the whole photo, then read on the crop at the box found "
-        f"(no true box is used), with the model run by {BACKEND_NAMES.get(report['backend'], report['backend'])}.",
+        f"(no true box is used), with the model run by {BACKEND_NAMES[report['backend']]}.",
         "",
         "| metric | value |", "| --- | --- |",
         f"| accuracy | {report['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f}) |",

@@ -23,6 +23,7 @@ from inference.preprocess import Box, Preprocessor, apply_pose
 from inference.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
+    from inference.forward import Forward
     from inference.model import SoleNet
 
 
@@ -51,6 +52,13 @@ def heatmap_to_photo(heat: np.ndarray, image_hw: tuple[int, int], box: Box, pre:
     m = np.array([[(x1 - x0) / posed.shape[1], 0, x0], [0, (y1 - y0) / posed.shape[0], y0]], np.float32)
     h, w = image_hw
     return cv2.warpAffine(posed, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def photo_gradcam(model: "SoleNet", pre: Preprocessor, fwd: "Forward", k: int, image_hw: tuple[int, int],
+                  class_index: int) -> np.ndarray:
+    """Grad-CAM of the k-th read crop for `class_index`, laid over its photo: the heatmap the app shows."""
+    heat = gradcam(model, fwd.tensors[k], class_index)
+    return heatmap_to_photo(heat, image_hw, fwd.scene.boxes[k], pre, int(fwd.scene.orientation[k]), fwd.side[k])
 
 
 def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.45) -> Image.Image:

@@ -19,7 +19,7 @@ import torch
 
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
-from inference.explain import gradcam, heatmap_to_photo, overlay, zone_diagram
+from inference.explain import overlay, photo_gradcam, zone_diagram
 from inference.export import serving_model
 from inference.forward import Forward, Scene, read_scene, read_wear
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
@@ -209,9 +209,7 @@ class Predictor:
         pred.replacement_hint = self._replacement_hint(zones)
         pred.photo = image
         if explain:
-            heat = gradcam(self.torch_model, fwd.tensors[k], top)
-            photo_heat = heatmap_to_photo(heat, image.shape[:2], box, self.pre, int(scene.orientation[k]), pred.side)
-            pred.heatmap = overlay(image, photo_heat)
+            pred.heatmap = overlay(image, photo_gradcam(self.torch_model, self.pre, fwd, k, image.shape[:2], top))
             pred.diagram = zone_diagram(zones, pred.side, title=f"{pred.side.capitalize()} shoe: wear by zone")
         return pred
 

@@ -50,6 +50,32 @@ def test_overrides_are_typed_and_validated():
         load_config("configs/smoke.yaml", ["model.class_pool=avg"])
 
 
+def test_progressive_resizing_trains_small_first_and_validates_at_the_input_size(small_set):
+    cfg = load_config("configs/smoke.yaml", ["preprocess.train_sizes=[[2, 32], [3, 48]]"]).preprocess
+    assert [cfg.size_at(e) for e in range(5)] == [32, 32, 48, 64, 64]
+    for bad in ("[[2, 48], [3, 32]]", "[[3, 32], [2, 48]]", "[[2, 64]]", "[[0, 32]]"):  # shrinking, unordered, not smaller, epoch 0
+        with pytest.raises(ConfigError, match="train_sizes"):
+            load_config("configs/smoke.yaml", [f"preprocess.train_sizes={bad}"])
+
+    from training.config import AugmentCfg
+
+    records = read_manifest(small_set)
+    pre = Preprocessor(cfg.input_size, (0.5,) * 3, (0.5,) * 3, cfg.margin, cfg.stretch)
+    plain = AugmentCfg(scene_p=0, negative_p=0, pose_p=0, box_jitter=0, photometric=False)
+    train, val = SoleViews(records, pre, plain, wear_stride=16), SoleViews(records, pre, None, wear_stride=16)
+    for epoch in range(5):
+        train.set_epoch(epoch, cfg.size_at(epoch))
+        item = train[0]
+        size = cfg.size_at(epoch)
+        assert item["image"].shape == (3, size, size)
+        assert item["wear_map"].shape == (-(-size // 16),) * 2 and not torch.isnan(item["wear_map"]).any()
+        assert val[0]["image"].shape == (3, 64, 64)     # validation (and the checkpoint) keep the input size
+    # Back at the input size, a view is the one an unscheduled run shows, pixel for pixel.
+    fresh = SoleViews(records, pre, plain, wear_stride=16)
+    fresh.set_epoch(4)
+    assert torch.equal(train[0]["image"], fresh[0]["image"]) and torch.equal(train[0]["wear_map"], fresh[0]["wear_map"])
+
+
 def test_default_config_is_valid():
     cfg = load_config("configs/default.yaml")
     assert cfg.model.arch == "efficientnet_lite0" and cfg.model.pretrained
@@ -386,3 +412,19 @@ def test_evaluate_splits_accuracy_by_the_runners_tendencies(tmp_path):
     assert by["a second tendency blended in"]["photos"] == 2 and by["a second tendency blended in"]["accuracy"] == 0.0
     (tmp_path / "manifest.csv").write_text("path,label,side\na.jpg,neutral,left\n")  # real photos: no generator column
     assert accuracy_by_tendency([r.mixed for r in read_manifest(tmp_path)], np.array([True])) is None
+
+
+def test_accuracy_by_rubber_colour_counts_each_colour_and_its_barely_worn_soles(tmp_path):
+    from training.model_card import accuracy_by_rubber, read_predictions
+
+    rows = [{"path": "a.jpg", "rubber": "white", "severity": "0.05"}, {"path": "b.jpg", "rubber": "white", "severity": "0.60"},
+            {"path": "c.jpg", "rubber": "black", "severity": "0.05"}, {"path": "d.jpg", "rubber": "black", "severity": "0.60"},
+            {"path": "e.jpg", "rubber": "", "severity": "0.60"}, {"path": "unread.jpg", "rubber": "black", "severity": "0.6"}]
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_text("path,label,predicted,confidence,low_confidence\n"
+                           "a.jpg,supination,neutral,0.5,1\nb.jpg,supination,supination,0.9,0\n"
+                           "c.jpg,neutral,neutral,0.6,1\nd.jpg,neutral,neutral,0.9,0\ne.jpg,neutral,supination,0.9,0\n")
+    white, black = accuracy_by_rubber(rows, read_predictions(predictions))          # worst first; no colour and unread photos left out
+    assert (white["rubber"], white["photos"], white["accuracy"]) == ("white", 2, 0.5)
+    assert (white["barely_worn"], white["accuracy_barely_worn"]) == (1, 0.0)
+    assert (black["rubber"], black["photos"], black["accuracy"], black["accuracy_barely_worn"]) == ("black", 2, 1.0, 1.0)

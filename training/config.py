@@ -34,6 +34,23 @@ class PreprocessCfg(_Strict):
     input_size: int = Field(160, ge=32, le=512)
     margin: float = Field(0.08, ge=0, le=0.5)
     stretch: bool = False         # the sole's padded box stretched to the square input (inference.preprocess.Preprocessor)
+    # Progressive resizing: [[until_epoch, size], ...] trains the epochs before `until_epoch` at `size`
+    # (smaller, so cheaper), the rest at input_size. Validation and the checkpoint always use input_size.
+    train_sizes: list[tuple[int, int]] = []
+
+    @model_validator(mode="after")
+    def _sizes_grow_to_input(self) -> "PreprocessCfg":
+        epochs = [e for e, _ in self.train_sizes]
+        sizes = [s for _, s in self.train_sizes] + [self.input_size]
+        if epochs != sorted(set(epochs)) or any(e < 1 for e in epochs):
+            raise ValueError("preprocess.train_sizes: the epochs must be increasing and at least 1")
+        if any(s < 32 or s >= t for s, t in zip(sizes, sizes[1:])):
+            raise ValueError("preprocess.train_sizes: each size at least 32 and below the next, the last below input_size")
+        return self
+
+    def size_at(self, epoch: int) -> int:
+        """The training input size of `epoch` (0-based)."""
+        return next((size for until, size in self.train_sizes if epoch < until), self.input_size)
 
 
 class SourceCfg(_Strict):

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from inference.checkpoint import read_meta
-from inference.explain import gradcam, heatmap_to_photo
+from inference.explain import photo_gradcam
 from inference.forward import two_pass
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
@@ -45,9 +45,7 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
         if depth.max() < 0.1:  # a nearly new shoe has no "most worn" region to point at
             continue
         fwd = two_pass(predictor.model, predictor.pre, [image], temperature=predictor.temperature)
-        heat = gradcam(predictor.torch_model, fwd.tensors[0], int(fwd.probabilities[0].argmax()))
-        photo_heat = heatmap_to_photo(heat, image.shape[:2], fwd.scene.boxes[0], predictor.pre,
-                                      int(fwd.scene.orientation[0]), fwd.side[0])
+        photo_heat = photo_gradcam(predictor.torch_model, predictor.pre, fwd, 0, image.shape[:2], int(fwd.probabilities[0].argmax()))
         y, x = np.unravel_index(int(photo_heat.argmax()), photo_heat.shape)
         x0, y0, x1, y1 = fwd.scene.boxes[0]
         tol = max(1, int(TOLERANCE * max(x1 - x0, y1 - y0)))  # as the classic pointing game's 15 px at 224 px
@@ -122,20 +120,22 @@ def _strip(panels: list[list[Image.Image]], captions: list[list[tuple[str, tuple
     return len(panels)
 
 
-def failure_strip(data: Path, rows: list[dict], predictor: Predictor, out: Path, n: int = 6) -> int:
-    """Misclassified test photos with true and predicted labels."""
-    wrong = []
-    for row in rows:
-        pred = predictor.predict(data / row["path"])[0]
-        if pred.label is not None and pred.label != row["label"]:
-            wrong.append((row, pred))
-        if len(wrong) >= n:
-            break
+def read_predictions(path: Path) -> dict[str, dict]:
+    """predictions.csv as `evaluate` wrote it, by photo path: what was measured, not a second run of the model."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {r["path"]: r for r in csv.DictReader(fh)}
+
+
+def failure_strip(data: Path, rows: list[dict], predictions: dict[str, dict], out: Path, n: int = 6) -> int:
+    """The first misclassified test photos, with true and predicted labels as the evaluation measured them."""
+    wrong = [(row, predictions[row["path"]]) for row in rows
+             if row["path"] in predictions and predictions[row["path"]]["predicted"] != row["label"]][:n]
     if not wrong:
         return 0
     captions = [[(f"true: {_short_label(row['label'])}", (0, 0, 0))]
                 + ([(f"wear severity {float(row['severity']):.2f}", (90, 90, 90))] if row.get("severity") else [])
-                + [(f"said: {_short_label(pred.label)} ({pred.confidence:.0%})", (160, 0, 0))] for row, pred in wrong]
+                + [(f"said: {_short_label(said['predicted'])} ({float(said['confidence']):.0%})", (160, 0, 0))]
+                for row, said in wrong]
     return _strip([[Image.open(data / row["path"]).convert("RGB")] for row, _ in wrong], captions, (192, 288), out)
 
 
@@ -162,6 +162,29 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
     return _strip(panels, captions, (128, 192), out)
 
 
+def accuracy_by_rubber(rows: list[dict], predictions: dict[str, dict]) -> list[dict]:
+    """Accuracy per outsole colour (the generator's `rubber` column), worst first, overall and on barely worn soles.
+
+    Why: wear shows as rubbed-matte, dusty rubber and flattened lugs, and the
+    dust stands out less on some rubbers than on others, so the colour of a
+    sole changes how much of its wear a photo carries. Rows without a colour,
+    or without a prediction, are left out.
+    """
+    settings = load_inference_settings()
+    groups: dict[str, list[tuple[bool, bool]]] = {}
+    for row in rows:
+        said = predictions.get(row["path"])
+        if row.get("rubber") and said is not None:
+            barely = bool(row.get("severity")) and not settings.severity[settings.band_index(float(row["severity"]))].pattern_readable
+            groups.setdefault(row["rubber"], []).append((said["predicted"] == said["label"], barely))
+    out = []
+    for rubber, hits in groups.items():
+        barely = [ok for ok, b in hits if b]
+        out.append({"rubber": rubber, "photos": len(hits), "accuracy": float(np.mean([ok for ok, _ in hits])),
+                    "barely_worn": len(barely), "accuracy_barely_worn": float(np.mean(barely)) if barely else None})
+    return sorted(out, key=lambda g: g["accuracy"])
+
+
 def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict:
     fig_dir.mkdir(parents=True, exist_ok=True)
     meta = read_meta(checkpoint)
@@ -172,9 +195,11 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path) -> dict
         rows = list(csv.DictReader(fh))
     pointing = pointing_game(predictor, test_dir, rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
-    n_fail = failure_strip(test_dir, rows, predictor, fig_dir / "failures.jpg")
+    predictions = read_predictions(fig_dir / "predictions.csv")
+    n_fail = failure_strip(test_dir, rows, predictions, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
+    report["by_rubber"] = accuracy_by_rubber(rows, predictions)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,
              "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
@@ -230,6 +255,16 @@ def _sole_free_line(sole_free: dict) -> str:
                  "flower.jpg through on pass 1 alone; the threshold lies far below every generated test sole's crop score. "
                  "It is a small check: shoes seen from the side, feet and other real scenes close to a sole were not tested.")
     return line
+
+
+def _rubber_lines(by_rubber: list[dict]) -> list[str]:
+    if not by_rubber:
+        return []
+    return ["- The outsole's colour matters: abraded rubber turns matte and dust-coloured, which stands out less on some "
+            "rubbers than on others. Accuracy by the generated sole's rubber colour, worst first:", "",
+            "| rubber | photos | accuracy | barely worn: photos | barely worn: accuracy |", "| --- | --- | --- | --- | --- |",
+            *[f"| {g['rubber']} | {g['photos']} | {_pct(g['accuracy'])} | {g['barely_worn']} | {_pct(g['accuracy_barely_worn'])} |"
+              for g in by_rubber], ""]
 
 
 def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
@@ -333,6 +368,7 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         *(["Barely worn test soles (left of each pair) beside their simulated wear (right, stretched to each sole's deepest "
            "point): the pattern that decides the label is in the simulation, hardly in the photo.", "",
            f"![barely worn soles and their wear]({figs}/light-wear.jpg)", ""] if n_light else []),
+        *_rubber_lines(report.get("by_rubber", [])),
         "## What was not tested",
         "- Real labelled sole photos (none exist publicly), other shoe types, children, photos from other cameras' pipelines.",
         "- Fairness across runners' groups: the generator has no notion of them.",

@@ -47,7 +47,7 @@ from training.metrics import (
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews
 
-METRIC_COLUMNS = ("epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
+METRIC_COLUMNS = ("epoch", "train_size", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
                   "val_side_accuracy", "val_orientation_accuracy", "val_box_iou", "val_sole_found", "seconds")
 
 
@@ -285,7 +285,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
     best_val: dict | None = None
     for epoch in range(start_epoch, cfg.optim.epochs):
         started = time.time()
-        train_ds.set_epoch(epoch)
+        train_size = cfg.preprocess.size_at(epoch)
+        train_ds.set_epoch(epoch, train_size)
         indices = epoch_indices(weights, cfg.seed, epoch, d.rank, d.world)
         g = torch.Generator().manual_seed(cfg.seed + epoch)
         loader = DataLoader(Subset(train_ds, indices), shuffle=False, generator=g, **loader_kw)
@@ -321,7 +322,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             best_f1, stale, best_val = val["val_macro_f1"], 0, val
         else:
             stale += 1
-        row = {"epoch": epoch + 1, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
+        row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
                **{k: val[k] for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
         if d.main:
             with open(out / "metrics.csv", "a", newline="") as fh:

@@ -86,12 +86,20 @@ class SoleViews(Dataset):
         self.negative_size = negative_size
         self.photometric = photometric() if augment is not None and augment.photometric else None
         self.sides = load_taxonomy().sides
-        grid = math.ceil(pre.input_size / wear_stride)  # cells of the model's wear map ("same" padding)
+        self.wear_stride = wear_stride
+        self._resize(pre.input_size)
+
+    def _resize(self, input_size: int) -> None:
+        self.pre = replace(self.pre, input_size=input_size)
+        grid = math.ceil(input_size / self.wear_stride)  # cells of the model's wear map ("same" padding)
         self.grid = grid
         self.no_wear_map = np.full((grid, grid), np.nan, np.float32)
 
-    def set_epoch(self, epoch: int) -> None:
+    def set_epoch(self, epoch: int, input_size: int | None = None) -> None:
+        """Re-seed the augmentation; `input_size` is progressive resizing's size for the epoch (None keeps it)."""
         self.epoch = epoch
+        if input_size is not None and input_size != self.pre.input_size:
+            self._resize(input_size)
 
     def __len__(self) -> int:
         return len(self.records)

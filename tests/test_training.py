@@ -31,7 +31,7 @@ def solewear(*args: str, cwd: Path | None = None, timeout: int = 300) -> subproc
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("smoke")
-    # The first epoch at 48 px: progressive resizing, as configs/default.yaml does it at full size.
+    # The first epoch at 48 px: progressive resizing (preprocess.train_sizes) on the way.
     result = solewear("train", "--config", "configs/smoke.yaml", "--out", str(out), "--set", "preprocess.train_sizes=[[1, 48]]",
                       "--quiet", cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr[-3000:]

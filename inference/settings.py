@@ -71,6 +71,11 @@ class InferenceSettings(_Strict):
     def severity_words(self, severity: float) -> str:
         return self.severity[self.band_index(severity)].words
 
+    def pattern_readable(self, severity: float | np.ndarray) -> bool | np.ndarray:
+        """Whether a sole this worn can show its runner's pattern at all (the band's `pattern_readable`)."""
+        readable = np.array([b.pattern_readable for b in self.severity])[self.band_index(severity)]
+        return bool(readable) if readable.ndim == 0 else readable
+
     def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray) -> bool | np.ndarray:
         """The one rule for the `low_confidence` flag (Predictor and evaluation alike).
 
@@ -78,8 +83,7 @@ class InferenceSettings(_Strict):
         reads the sole as so little worn that no pattern can show yet: a nearly
         new sole can look confidently like anything (MODEL_CARD.md, by severity).
         """
-        readable = np.array([b.pattern_readable for b in self.severity])
-        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~readable[self.band_index(severity)]
+        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~np.asarray(self.pattern_readable(severity))
         return bool(unsure) if unsure.ndim == 0 else unsure
 
 

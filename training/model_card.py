@@ -147,8 +147,7 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
     The wear is stretched to each sole's deepest point, or it would be black.
     """
     settings = load_inference_settings()
-    unreadable = lambda row: not settings.severity[settings.band_index(float(row["severity"]))].pattern_readable  # noqa: E731
-    rows = [r for r in rows if r.get("depth_path") and r.get("severity") and unreadable(r)][:n]
+    rows = [r for r in rows if r.get("depth_path") and r.get("severity") and not settings.pattern_readable(float(r["severity"]))][:n]
     if not rows:
         return 0
     panels, captions = [], []
@@ -175,7 +174,7 @@ def accuracy_by_rubber(rows: list[dict], predictions: dict[str, dict]) -> list[d
     for row in rows:
         said = predictions.get(row["path"])
         if row.get("rubber") and said is not None:
-            barely = bool(row.get("severity")) and not settings.severity[settings.band_index(float(row["severity"]))].pattern_readable
+            barely = bool(row.get("severity")) and not settings.pattern_readable(float(row["severity"]))
             groups.setdefault(row["rubber"], []).append((said["predicted"] == said["label"], barely))
     out = []
     for rubber, hits in groups.items():

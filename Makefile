@@ -53,7 +53,7 @@ model: $(STAMP)
 	$(BIN)/solewear train --config configs/default.yaml --out runs/default
 	cp runs/default/best.safetensors inference/assets/default_model.safetensors
 	cp runs/default/best.json inference/assets/default_model.json
-	$(BIN)/python -m training.model_card --test $(MODEL_DATA)/test
+	$(BIN)/python -m training.model_card --test $(MODEL_DATA)/test --train $(MODEL_DATA)/train
 
 # Run one benchmark: make bench NAME=generate
 bench: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -428,3 +429,45 @@ def test_accuracy_by_rubber_colour_counts_each_colour_and_its_barely_worn_soles(
     assert (white["rubber"], white["photos"], white["accuracy"]) == ("white", 2, 0.5)
     assert (white["barely_worn"], white["accuracy_barely_worn"]) == (1, 0.0)
     assert (black["rubber"], black["photos"], black["accuracy"], black["accuracy_barely_worn"]) == ("black", 2, 1.0, 1.0)
+
+
+def _posed_wear_set(folder, n: int, seed: int) -> None:
+    """Shoes whose class is which half of the sole is worn (canonical frame), photographed in any side and pose."""
+    tax = TAX
+    rng = np.random.default_rng(seed)
+    (folder / "depth").mkdir(parents=True)
+    zones = ",".join(["0.1"] * (len(tax.zone_ids) + 1))  # the same zone scores everywhere: only the map can tell
+    lines = ["path,label,side,orientation,box_x0,box_y0,box_x1,box_y1,depth_path," + ",".join([*tax.zone_ids, "severity"])]
+    for i in range(n):
+        label = tax.class_ids[1 + i % 2]
+        canonical = np.zeros((96, 40), np.uint8)
+        canonical[10:86, 2:38] = 40                                             # light wear over the whole sole...
+        canonical[10:86, slice(2, 18) if i % 2 == 0 else slice(22, 38)] = 220  # ...the deep wear on one half, by class
+        side, orientation = str(rng.choice(tax.sides)), int(rng.integers(len(tax.orientations)))
+        photo = apply_pose(canonical, orientation, side)
+        cv2.imwrite(str(folder / f"depth/{i}.png"), photo)
+        h, w = photo.shape
+        lines.append(f"{i}.jpg,{label},{side},{tax.orientations[orientation]},0,0,{w},{h},depth/{i}.png,{zones}")
+    (folder / "manifest.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_wear_oracle_reads_the_class_from_the_wear_in_the_canonical_frame_and_joins_the_severity_table(tmp_path):
+    """Which half is worn flips with side and pose in the photo frame, so only the canonical frame separates the classes."""
+    from training.model_card import _severity_table, add_wear_oracle
+    from training.wear_oracle import wear_oracle
+
+    _posed_wear_set(tmp_path / "train", 40, seed=1)
+    _posed_wear_set(tmp_path / "test", 20, seed=2)
+    oracle = wear_oracle(tmp_path / "train", tmp_path / "test", Preprocessor(48, (0.5,) * 3, (0.5,) * 3, stretch=True))
+    assert (oracle["accuracy"], oracle["n_train"], len(oracle["predictions"])) == (1.0, 40, 20)
+
+    with open(tmp_path / "test" / "manifest.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    report = {"by_severity": [{"words": "barely worn", "from": 0.0, "below": 0.15, "images": 20, "accuracy": 0.5, "low_confidence": 0.4}]}
+    add_wear_oracle(report, rows, oracle)
+    assert report["by_severity"][0]["wear_oracle"] == 1.0
+    table = _severity_table(report)
+    assert table[0].endswith("read from the wear alone |") and table[2].endswith("| 100.0% |")
+    assert "macro-F1 1.000" in table[-1]
+    with pytest.raises(ValueError, match="line up"):
+        add_wear_oracle(report, rows[:-1], oracle)

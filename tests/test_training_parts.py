@@ -26,7 +26,7 @@ from inference.taxonomy import load_taxonomy
 from training.augment import Targets, pose_view
 from training.checks import check
 from training.config import load_config
-from training.data import epoch_indices, read_manifest, sampling_weights
+from training.data import DataError, epoch_indices, read_manifest, sampling_weights
 from training.generator.dataset import GenerateOptions, generate_dataset
 from training.views import SoleViews
 
@@ -433,21 +433,20 @@ def test_accuracy_by_rubber_colour_counts_each_colour_and_its_barely_worn_soles(
 
 def _posed_wear_set(folder, n: int, seed: int) -> None:
     """Shoes whose class is which half of the sole is worn (canonical frame), photographed in any side and pose."""
-    tax = TAX
     rng = np.random.default_rng(seed)
     (folder / "depth").mkdir(parents=True)
-    zones = ",".join(["0.1"] * (len(tax.zone_ids) + 1))  # the same zone scores everywhere: only the map can tell
-    lines = ["path,label,side,orientation,box_x0,box_y0,box_x1,box_y1,depth_path," + ",".join([*tax.zone_ids, "severity"])]
+    zones = ",".join(["0.1"] * (len(TAX.zone_ids) + 1))  # the same zone scores everywhere: only the map can tell
+    lines = ["path,label,side,orientation,box_x0,box_y0,box_x1,box_y1,depth_path," + ",".join([*TAX.zone_ids, "severity"])]
     for i in range(n):
-        label = tax.class_ids[1 + i % 2]
+        label = TAX.class_ids[1 + i % 2]
         canonical = np.zeros((96, 40), np.uint8)
         canonical[10:86, 2:38] = 40                                             # light wear over the whole sole...
         canonical[10:86, slice(2, 18) if i % 2 == 0 else slice(22, 38)] = 220  # ...the deep wear on one half, by class
-        side, orientation = str(rng.choice(tax.sides)), int(rng.integers(len(tax.orientations)))
+        side, orientation = str(rng.choice(TAX.sides)), int(rng.integers(len(TAX.orientations)))
         photo = apply_pose(canonical, orientation, side)
         cv2.imwrite(str(folder / f"depth/{i}.png"), photo)
         h, w = photo.shape
-        lines.append(f"{i}.jpg,{label},{side},{tax.orientations[orientation]},0,0,{w},{h},depth/{i}.png,{zones}")
+        lines.append(f"{i}.jpg,{label},{side},{TAX.orientations[orientation]},0,0,{w},{h},depth/{i}.png,{zones}")
     (folder / "manifest.csv").write_text("\n".join(lines) + "\n")
 
 
@@ -459,15 +458,17 @@ def test_wear_oracle_reads_the_class_from_the_wear_in_the_canonical_frame_and_jo
     _posed_wear_set(tmp_path / "train", 40, seed=1)
     _posed_wear_set(tmp_path / "test", 20, seed=2)
     oracle = wear_oracle(tmp_path / "train", tmp_path / "test", Preprocessor(48, (0.5,) * 3, (0.5,) * 3, stretch=True))
-    assert (oracle["accuracy"], oracle["n_train"], len(oracle["predictions"])) == (1.0, 40, 20)
+    assert (oracle["accuracy"], oracle["n_train"], oracle["n_test"]) == (1.0, 40, 20)
+    assert oracle["by_severity"][0]["images"] == 20 and oracle["by_severity"][0]["accuracy"] == 1.0  # severity 0.1: barely worn
+    assert oracle["by_severity"][0]["low_confidence"] is None  # the oracle has no such flag
 
-    with open(tmp_path / "test" / "manifest.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
     report = {"by_severity": [{"words": "barely worn", "from": 0.0, "below": 0.15, "images": 20, "accuracy": 0.5, "low_confidence": 0.4}]}
-    add_wear_oracle(report, rows, oracle)
+    add_wear_oracle(report, oracle)
     assert report["by_severity"][0]["wear_oracle"] == 1.0
     table = _severity_table(report)
-    assert table[0].endswith("read from the wear alone |") and table[2].endswith("| 100.0% |")
+    assert table[0].endswith("read from the wear alone |") and table[1] == "| --- " * 5 + "|" and table[2].endswith("| 100.0% |")
     assert "macro-F1 1.000" in table[-1]
-    with pytest.raises(ValueError, match="line up"):
-        add_wear_oracle(report, rows[:-1], oracle)
+
+    (tmp_path / "test" / "depth" / "0.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match="readable depth map"):
+        wear_oracle(tmp_path / "train", tmp_path / "test", Preprocessor(48, (0.5,) * 3, (0.5,) * 3, stretch=True))

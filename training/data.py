@@ -161,6 +161,11 @@ def mask_box(path: Path) -> Box | None:
     return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)) if len(xs) else None
 
 
+def read_wear_map(record: Record) -> np.ndarray | None:
+    """A generated record's wear map (uint8, photo frame); None when it has none or the file cannot be read."""
+    return cv2.imread(str(record.wear_path), cv2.IMREAD_GRAYSCALE) if record.wear_path is not None else None
+
+
 def record_box(record: Record) -> Box | None:
     """Where the sole is in a record's photo, when the data set knows it (box columns, else its mask)."""
     if record.box is not None:

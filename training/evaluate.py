@@ -225,11 +225,12 @@ def orientation_near_diagonals(pred: np.ndarray, true: np.ndarray, rotation_deg:
             "misses": int(wrong.sum()), "accuracy_elsewhere": float(1 - wrong[~near].mean()) if (~near).any() else None}
 
 
-def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.ndarray) -> list[dict]:
+def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.ndarray | None = None) -> list[dict]:
     """Accuracy per band of the *true* wear severity - the bands the app puts in words.
 
     A nearly new sole shows little of its runner's pattern; this says how much
-    that costs, and how often the app would then say "low confidence".
+    that costs, and how often the app would then say "low confidence" (None
+    for a reader that has no such flag, as the wear oracle).
     """
     settings = load_inference_settings()
     in_band = settings.band_index(severity)
@@ -240,7 +241,7 @@ def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.n
         rows.append({"from": settings.severity[i - 1].below if i else 0.0, "below": min(band.below, 1.0),
                      "words": band.words.split(" - ")[0], "images": n,
                      "accuracy": float(correct[pick].mean()) if n else None,
-                     "low_confidence": float(unsure[pick].mean()) if n else None})
+                     "low_confidence": float(unsure[pick].mean()) if n and unsure is not None else None})
     return rows
 
 

@@ -27,7 +27,7 @@ from inference.preprocess import (
 from inference.taxonomy import load_taxonomy
 from training.augment import MAX_TURN_DEG, Targets, geometric, photometric, pose_view, turn_room
 from training.config import AugmentCfg
-from training.data import Record, record_box
+from training.data import Record, read_wear_map, record_box
 from training.generator.dataset import derive_seed
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
@@ -53,8 +53,7 @@ def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | No
                       zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,))
         wear = np.clip(s.photo.wear * 255 + 0.5, 0, 255).astype(np.uint8)  # as the data set writes it
         return s.photo.image, tuple(float(v) for v in s.photo.box), rec, wear
-    wear = cv2.imread(str(record.wear_path), cv2.IMREAD_GRAYSCALE) if record.wear_path is not None else None
-    return load_rgb(record.path), record_box(record), record, wear
+    return load_rgb(record.path), record_box(record), record, read_wear_map(record)
 
 
 def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | None:

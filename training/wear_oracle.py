@@ -24,7 +24,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import f1_score
 
 from inference.preprocess import Preprocessor
-from training.data import Record, read_manifest, record_box
+from training.data import DataError, Record, read_manifest, read_wear_map, record_box
+from training.evaluate import accuracy_by_severity
 
 GRID = 24  # cells across the canonical crop: enough for the zones' shapes, small enough to fit in seconds
 
@@ -33,9 +34,9 @@ def wear_features(records: list[Record], pre: Preprocessor, grid: int = GRID) ->
     """Each record's wear map in the canonical frame, averaged to grid x grid, plus its zone scores and severity."""
     rows = []
     for record in records:
-        if record.wear_path is None or record.zones is None:
-            raise ValueError(f"{record.path}: the wear oracle needs generated photos (a depth map and zone scores)")
-        wear = cv2.imread(str(record.wear_path), cv2.IMREAD_GRAYSCALE)
+        wear = read_wear_map(record)
+        if wear is None or record.zones is None:
+            raise DataError(f"{record.path}: the wear oracle needs generated photos with a readable depth map and zone scores")
         canonical = pre.canonical_crop(wear, record_box(record), record.orientation, record.side, fill=0)
         cells = cv2.resize(canonical, (grid, grid), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
         rows.append(np.concatenate([cells.ravel(), np.asarray(record.zones, np.float32)]))
@@ -43,14 +44,16 @@ def wear_features(records: list[Record], pre: Preprocessor, grid: int = GRID) ->
 
 
 def wear_oracle(train_dir: Path, test_dir: Path, pre: Preprocessor, seed: int = 0) -> dict:
-    """Fit on the training set's wear maps, predict the test set's: predictions in the test manifest's order."""
+    """Fit on the training set's wear maps, score the test set's, overall and per band of true severity (the app's bands)."""
     train, test = read_manifest(train_dir), read_manifest(test_dir)
     clf = HistGradientBoostingClassifier(max_iter=300, random_state=seed)
     clf.fit(wear_features(train, pre), np.array([r.label for r in train]))
     y_true = np.array([r.label for r in test])
     y_pred = clf.predict(wear_features(test, pre))
-    return {"n_train": len(train), "n_test": len(test), "grid": GRID, "predictions": y_pred.tolist(),
-            "accuracy": float((y_pred == y_true).mean()), "macro_f1": float(f1_score(y_true, y_pred, average="macro"))}
+    severity = np.array([r.zones[-1] for r in test])
+    return {"n_train": len(train), "n_test": len(test), "grid": GRID,
+            "accuracy": float((y_pred == y_true).mean()), "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
+            "by_severity": accuracy_by_severity(severity, y_pred == y_true)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pre = Preprocessor.from_meta(read_meta(args.checkpoint or bundled_checkpoint()))
     result = wear_oracle(args.train, args.test, pre)
-    print(json.dumps({k: v for k, v in result.items() if k != "predictions"}, indent=2))
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -106,26 +106,44 @@ def test_a_runner_with_two_tendencies_wears_like_the_labelled_one():
     assert np.mean(hits) >= 0.9
 
 
-def test_a_nearly_new_sole_already_shows_where_it_is_rubbed():
-    """After 5 km a heel striker's outer heel looks rubbed, though no spot has lost even 5% of its tread."""
-    from training.generator.appearance import render_sole
+@pytest.mark.parametrize("kind, seed, colours, sign", [("dusty", 321, ("black", "charcoal"), 1), ("grimy", 310, ("white",), -1)])
+def test_a_nearly_new_sole_already_shows_where_it_is_rubbed(kind, seed, colours, sign):
+    """After 5 km a heel striker's outer heel looks rubbed - lighter on a black sole when the rubber wears dusty,
+    darker on a white one when it wears grimy - though no spot has lost even 5% of its tread."""
+    from training.generator.appearance import WornLook, render_sole
     from training.generator.sample import _rng
     from training.generator.settings import load_settings
 
     outsole = load_settings().outsole
-    base = simulate_shoe(SampleSpec("lateral_heel_strike", 321, 0, allow_mix=False))
+    base = simulate_shoe(SampleSpec("lateral_heel_strike", seed, 0, allow_mix=False))
     brightness = {}
     for km in (0.01, 5.0):
-        shoe = simulate_shoe(SampleSpec("lateral_heel_strike", 321, 0, allow_mix=False, wear_scale=km / base.gait.mileage_km))
-        brightness[km] = render_sole(shoe.outline, shoe.tread, shoe.wear, 0.0, outsole, _rng(321, 2)).rgb.mean(axis=2)
+        shoe = simulate_shoe(SampleSpec("lateral_heel_strike", seed, 0, allow_mix=False, wear_scale=km / base.gait.mileage_km))
+        look = render_sole(shoe.outline, shoe.tread, shoe.wear, 0.0, outsole, WornLook(kind, 0.4), _rng(seed, 2))
+        brightness[km] = look.rgb.mean(axis=2)
+    assert look.rubber_colour in colours and look.worn_look == kind
     rubber, depth = shoe.wear.rubber, shoe.wear.depth_mm
     assert shoe.wear.fraction[rubber].max() < 0.05
-    change = brightness[5.0] - brightness[0.01]
+    change = sign * (brightness[5.0] - brightness[0.01])
     most_worn = rubber & (depth >= np.quantile(depth[rubber], 0.9))
     least_worn = rubber & (depth <= np.quantile(depth[rubber], 0.5))
-    # Depth alone (lugs a few hundredths of a mm lower) brightens the most-worn tenth by 0.006 here.
+    # Depth alone (lugs a few hundredths of a mm lower) brightens the most-worn tenth by 0.006 on the black sole.
     assert change[most_worn].mean() > 0.012
     assert change[most_worn].mean() > 2.5 * change[least_worn].mean()  # where the runner lands, not everywhere
+
+
+def test_the_worn_look_is_drawn_as_configured_and_written_to_the_manifest():
+    from training.generator.appearance import sample_worn_look
+    from training.generator.sample import _rng
+    from training.generator.settings import load_settings
+
+    outsole = load_settings().outsole
+    kinds = [sample_worn_look(outsole, _rng(seed, 3)).kind for seed in range(2000)]
+    total = sum(outsole.worn_look.values())
+    for kind, share in outsole.worn_look.items():
+        assert kinds.count(kind) / len(kinds) == pytest.approx(share / total, abs=0.04), kind
+    row = render_sample(SampleSpec("neutral", 5, 5, photo=STILL)).manifest_row()
+    assert row["worn_look"] == sample_worn_look(outsole, _rng(5, 3)).kind
 
 
 def test_zone_scores_are_measured_on_the_depth_map():

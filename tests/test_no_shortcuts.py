@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
+from training.generator.appearance import sample_worn_look
 from training.generator.dataset import GenerateOptions, sample_specs
 from training.generator.sample import _rng, simulate_shoe
 from training.generator.scene import sample_photo_params
@@ -30,13 +31,14 @@ def attributes() -> list[dict]:
         shoe = simulate_shoe(spec, settings)
         photo = sample_photo_params(settings, _rng(spec.photo_seed, 1))
         rows.append({"label": spec.label, "tread_family": shoe.tread.family, "outline": shoe.outline.shape,
+                     "worn_look": sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3)).kind,
                      "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
                      "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
                      "mileage_band": int(shoe.gait.mileage_km // 250)})
     return rows
 
 
-@pytest.mark.parametrize("attribute", ["tread_family", "outline", "surface", "background", "side", "orientation",
+@pytest.mark.parametrize("attribute", ["tread_family", "outline", "worn_look", "surface", "background", "side", "orientation",
                                        "hand", "ruler", "mileage_band"])
 def test_attribute_is_independent_of_the_class(attributes, attribute):
     labels = sorted({r["label"] for r in attributes})

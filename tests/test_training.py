@@ -72,14 +72,19 @@ def test_checkpoint_carries_its_metadata(smoke_run):
     assert out["wear_class"].shape == (1, len(TAX.classes)) and out["zones"].shape == (1, len(TAX.zones) + 1)
 
 
-def test_resume_continues_from_last(smoke_run, tmp_path):
+def test_resume_continues_from_last_and_validates_from_the_epoch_asked(smoke_run, tmp_path):
     run = tmp_path / "resumed"
     shutil.copytree(smoke_run, run)
     result = solewear("train", "--config", str(run / "config.yaml"), "--out", str(run), "--resume",
-                      "--set", "optim.epochs=4", "--quiet", cwd=Path(__file__).parents[1])
+                      "--set", "optim.epochs=5", "--set", "optim.validate_from=5", "--quiet", cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr[-3000:]
-    epochs = [int(r["epoch"]) for r in _metrics(run)]
-    assert epochs == [1, 2, 3, 4]
+    rows = _metrics(run)
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[3]["val_macro_f1"] == "" and rows[3]["train_loss"] != ""  # epoch 4 trained, not validated
+    assert rows[4]["val_macro_f1"] != ""
+    assert read_meta(run / "best")["epoch"] in (1, 2, 3, 5)             # the best is chosen among validated epochs
+    bad = solewear("train", "--config", "configs/smoke.yaml", "--set", "optim.validate_from=4", "--quiet", cwd=Path(__file__).parents[1])
+    assert bad.returncode != 0 and "validate_from" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):

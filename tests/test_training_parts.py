@@ -415,8 +415,8 @@ def test_evaluate_splits_accuracy_by_the_runners_tendencies(tmp_path):
     assert accuracy_by_tendency([r.mixed for r in read_manifest(tmp_path)], np.array([True])) is None
 
 
-def test_accuracy_by_rubber_colour_counts_each_colour_and_its_barely_worn_soles(tmp_path):
-    from training.model_card import accuracy_by_rubber, read_predictions
+def test_accuracy_by_an_attribute_counts_each_value_and_its_barely_worn_soles(tmp_path):
+    from training.model_card import _attribute_lines, accuracy_by, read_predictions
 
     rows = [{"path": "a.jpg", "rubber": "white", "severity": "0.05"}, {"path": "b.jpg", "rubber": "white", "severity": "0.60"},
             {"path": "c.jpg", "rubber": "black", "severity": "0.05"}, {"path": "d.jpg", "rubber": "black", "severity": "0.60"},
@@ -425,10 +425,15 @@ def test_accuracy_by_rubber_colour_counts_each_colour_and_its_barely_worn_soles(
     predictions.write_text("path,label,predicted,confidence,low_confidence\n"
                            "a.jpg,supination,neutral,0.5,1\nb.jpg,supination,supination,0.9,0\n"
                            "c.jpg,neutral,neutral,0.6,1\nd.jpg,neutral,neutral,0.9,0\ne.jpg,neutral,supination,0.9,0\n")
-    white, black = accuracy_by_rubber(rows, read_predictions(predictions))          # worst first; no colour and unread photos left out
-    assert (white["rubber"], white["photos"], white["accuracy"]) == ("white", 2, 0.5)
+    groups = accuracy_by("rubber", rows, read_predictions(predictions))
+    white, black = groups                               # worst first; no colour and unread photos left out
+    assert (white["value"], white["photos"], white["accuracy"]) == ("white", 2, 0.5)
     assert (white["barely_worn"], white["accuracy_barely_worn"]) == (1, 0.0)
-    assert (black["rubber"], black["photos"], black["accuracy"], black["accuracy_barely_worn"]) == ("black", 2, 1.0, 1.0)
+    assert (black["value"], black["photos"], black["accuracy"], black["accuracy_barely_worn"]) == ("black", 2, 1.0, 1.0)
+    table = _attribute_lines("Intro.", "rubber", groups, {"white": "white rubber"})
+    assert table[0] == "Intro." and table[4] == "| white rubber | 2 | 50.0% | 1 | 0.0% |" and table[5].startswith("| black |")
+    assert accuracy_by("worn_look", rows, read_predictions(predictions)) == []  # a set without the column: no table
+    assert _attribute_lines("Intro.", "worn look", []) == []
 
 
 def _posed_wear_set(folder, n: int, seed: int) -> None:

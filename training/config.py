@@ -104,6 +104,9 @@ class OptimCfg(_Strict):
     ema: bool = False
     ema_decay: float = Field(0.998, gt=0, lt=1)
     early_stop_patience: int | None = Field(3, ge=1)  # None: always run the whole schedule
+    # First epoch (1-based) that ends with a validation pass. Earlier epochs only train: with a cosine schedule
+    # the best epoch comes late, and each pass over the validation set costs as much as ~1/8 of an epoch.
+    validate_from: int = Field(1, ge=1)
     amp: bool = True
 
 
@@ -121,6 +124,9 @@ class TrainConfig(_Strict):
     def _explain_needs_evidence(self) -> "TrainConfig":
         if self.loss.explain > 0 and self.model.class_pool != "evidence":
             raise ValueError("loss.explain trains the class evidence map: it needs model.class_pool: evidence")
+        if self.optim.validate_from > self.optim.epochs:
+            raise ValueError(f"optim.validate_from ({self.optim.validate_from}) is after the last epoch "
+                             f"({self.optim.epochs}): no epoch would be validated, so there would be no best checkpoint")
         return self
 
 

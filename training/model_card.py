@@ -162,25 +162,25 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
     return _strip(panels, captions, (128, 192), out)
 
 
-def accuracy_by_rubber(rows: list[dict], predictions: dict[str, dict]) -> list[dict]:
-    """Accuracy per outsole colour (the generator's `rubber` column), worst first, overall and on barely worn soles.
+def accuracy_by(column: str, rows: list[dict], predictions: dict[str, dict]) -> list[dict]:
+    """Accuracy per value of a generator attribute (`rubber`, `worn_look`), worst first, overall and on barely worn soles.
 
-    Why: wear shows as rubbed-matte, dusty rubber and flattened lugs, and the
-    dust stands out less on some rubbers than on others, so the colour of a
-    sole changes how much of its wear a photo carries. Rows without a colour,
-    or without a prediction, are left out.
+    Why: how worn rubber looks decides how much of its wear a photo carries
+    (rubbed rubber stands out less on some colours, and a look that keeps the
+    rubber's colour shows only relief), so the card shows each group apart.
+    Rows without the attribute, or without a prediction, are left out.
     """
     settings = load_inference_settings()
     groups: dict[str, list[tuple[bool, bool]]] = {}
     for row in rows:
         said = predictions.get(row["path"])
-        if row.get("rubber") and said is not None:
+        if row.get(column) and said is not None:
             barely = bool(row.get("severity")) and not settings.pattern_readable(float(row["severity"]))
-            groups.setdefault(row["rubber"], []).append((said["predicted"] == said["label"], barely))
+            groups.setdefault(row[column], []).append((said["predicted"] == said["label"], barely))
     out = []
-    for rubber, hits in groups.items():
+    for value, hits in groups.items():
         barely = [ok for ok, b in hits if b]
-        out.append({"rubber": rubber, "photos": len(hits), "accuracy": float(np.mean([ok for ok, _ in hits])),
+        out.append({"value": value, "photos": len(hits), "accuracy": float(np.mean([ok for ok, _ in hits])),
                     "barely_worn": len(barely), "accuracy_barely_worn": float(np.mean(barely)) if barely else None})
     return sorted(out, key=lambda g: g["accuracy"])
 
@@ -207,7 +207,8 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     n_fail = failure_strip(test_dir, rows, predictions, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
-    report["by_rubber"] = accuracy_by_rubber(rows, predictions)
+    report["by_rubber"] = accuracy_by("rubber", rows, predictions)
+    report["by_worn_look"] = accuracy_by("worn_look", rows, predictions)
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,
@@ -267,14 +268,18 @@ def _sole_free_line(sole_free: dict) -> str:
     return line
 
 
-def _rubber_lines(by_rubber: list[dict]) -> list[str]:
-    if not by_rubber:
+WORN_LOOK_WORDS = {"dusty": "dusty (dark rubber lightens, light rubber greys)", "grimy": "grimy (darker)",
+                   "bare": "bare (keeps its colour: relief and polish only)"}
+
+
+def _attribute_lines(intro: str, heading: str, groups: list[dict], words: dict[str, str] | None = None) -> list[str]:
+    """A worst-first accuracy table of one generator attribute (see `accuracy_by`), under its sentence."""
+    if not groups:
         return []
-    return ["- The outsole's colour matters: abraded rubber turns matte and dust-coloured, which stands out less on some "
-            "rubbers than on others. Accuracy by the generated sole's rubber colour, worst first:", "",
-            "| rubber | photos | accuracy | barely worn: photos | barely worn: accuracy |", "| --- | --- | --- | --- | --- |",
-            *[f"| {g['rubber']} | {g['photos']} | {_pct(g['accuracy'])} | {g['barely_worn']} | {_pct(g['accuracy_barely_worn'])} |"
-              for g in by_rubber], ""]
+    words = words or {}
+    return [intro, "", f"| {heading} | photos | accuracy | barely worn: photos | barely worn: accuracy |", "| --- | --- | --- | --- | --- |",
+            *[f"| {words.get(g['value'], g['value'])} | {g['photos']} | {_pct(g['accuracy'])} | {g['barely_worn']} | "
+              f"{_pct(g['accuracy_barely_worn'])} |" for g in groups], ""]
 
 
 def _severity_table(report: dict) -> list[str]:
@@ -333,7 +338,8 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         "## Training data",
         f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
         "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered "
-        "(the moulded finish rubbed matte in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
+        "(the moulded finish rubbed in the first kilometres, the rubbed rubber turning dusty, darker or keeping its colour "
+        "as drawn per shoe, then lugs flattened, tread fading, polish, dirt) and "
         "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
         + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
            f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",
@@ -393,7 +399,12 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         *(["Barely worn test soles (left of each pair) beside their simulated wear (right, stretched to each sole's deepest "
            "point): the pattern that decides the label is in the simulation, hardly in the photo.", "",
            f"![barely worn soles and their wear]({figs}/light-wear.jpg)", ""] if n_light else []),
-        *_rubber_lines(report.get("by_rubber", [])),
+        *_attribute_lines("- Worn rubber does not look the same on every shoe: the generator draws per shoe whether abraded rubber "
+                          "turns dusty, darker or keeps its colour (configs/generator.yaml `outsole.worn_look`), so that the model "
+                          "reads where the sole wore, not one renderer's colour rule. Accuracy by the test sole's worn look, worst first:",
+                          "worn look", report.get("by_worn_look", []), WORN_LOOK_WORDS),
+        *_attribute_lines("- The outsole's colour matters: rubbed rubber stands out less on some rubbers than on others. "
+                          "Accuracy by the generated sole's rubber colour, worst first:", "rubber", report.get("by_rubber", [])),
         "## What was not tested",
         "- Real labelled sole photos (none exist publicly), other shoe types, children, photos from other cameras' pipelines.",
         "- Fairness across runners' groups: the generator has no notion of them.",

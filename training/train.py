@@ -1,7 +1,7 @@
 """The training loop: one command from a config to a calibrated checkpoint.
 
 AdamW with warm-up and cosine decay, label smoothing, class-balanced sampling,
-early stopping on validation macro-F1, optional EMA, AMP on CUDA, gradient
+validation from a chosen epoch on, early stopping on validation macro-F1, optional EMA, AMP on CUDA, gradient
 clipping, deterministic seeding; progress bars, `metrics.csv` and TensorBoard;
 `last` and `best` checkpoints (safetensors + JSON) and resume from `last`.
 Runs unchanged under `torchrun` with DistributedDataParallel.
@@ -316,24 +316,26 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             distribute_bn(model, d.world, reduce=True)
         train_loss = sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d)))
         eval_model = ema.module if ema is not None else model
-        val = validate(eval_model, val_loader, cfg, d)
-        improved = val["val_macro_f1"] > best_f1
+        val = validate(eval_model, val_loader, cfg, d) if epoch + 1 >= cfg.optim.validate_from else None
+        improved = val is not None and val["val_macro_f1"] > best_f1
         if improved:
             best_f1, stale, best_val = val["val_macro_f1"], 0, val
-        else:
+        elif val is not None:
             stale += 1
         row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
-               **{k: val[k] for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
+               **{k: val[k] if val else None for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
         if d.main:
-            with open(out / "metrics.csv", "a", newline="") as fh:
+            with open(out / "metrics.csv", "a", newline="") as fh:  # an epoch not validated leaves its val_ cells empty
                 csv.writer(fh).writerow([f"{row[c]:.6g}" if isinstance(row[c], float) else row[c] for c in METRIC_COLUMNS])
             for k, v in row.items():
-                if k != "epoch":
+                if k != "epoch" and v is not None:
                     writer.add_scalar(k, v, epoch + 1)
             if progress:
-                print(f"epoch {epoch + 1}: loss {train_loss:.3f}  val macro-F1 {val['val_macro_f1']:.3f}  "
-                      f"zone MAE {val['val_zone_mae']:.3f}  side {val['val_side_accuracy']:.3f}  "
-                      f"orientation {val['val_orientation_accuracy']:.3f}  box IoU {val['val_box_iou']:.3f}  ({row['seconds']:.0f} s)")
+                measured = ("not validated" if val is None else
+                            f"val macro-F1 {val['val_macro_f1']:.3f}  zone MAE {val['val_zone_mae']:.3f}  "
+                            f"side {val['val_side_accuracy']:.3f}  orientation {val['val_orientation_accuracy']:.3f}  "
+                            f"box IoU {val['val_box_iou']:.3f}")
+                print(f"epoch {epoch + 1}: loss {train_loss:.3f}  {measured}  ({row['seconds']:.0f} s)")
             epoch_meta = dict(meta, epoch=epoch + 1, metrics={k: v for k, v in row.items() if k != "epoch"})
             save_checkpoint(out / "last", eval_model, epoch_meta)
             state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch,

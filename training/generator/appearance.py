@@ -11,6 +11,12 @@ shoe's first ten kilometres already show where the rubbing concentrates).
 Then the lugs flatten, round off and, at last, wear through (`fraction` of
 the tread depth). Without the first, a shoe's first hundred kilometres would
 show next to nothing of its runner's pattern, which is not what real soles do.
+
+Which way the rubbed rubber changes colour is the shoe's *worn look*, drawn
+per shoe (`sample_worn_look`): dusty (towards a dust colour, so dark rubber
+lightens), grimy (darker) or bare (its own colour: only relief, streaks and
+polish show). Real compounds and surfaces do all three, and a renderer that
+drew only one would teach the model a colour rule instead of the pattern.
 """
 
 from __future__ import annotations
@@ -39,11 +45,26 @@ DIRT = [(110, 90, 65), (140, 125, 100), (90, 85, 80), (160, 150, 130)]
 
 
 @dataclass(frozen=True)
+class WornLook:
+    kind: str            # dusty | grimy | bare (configs/generator.yaml outsole.worn_look)
+    grime_keep: float    # grimy: the share of its brightness fully abraded rubber keeps
+
+
+@dataclass(frozen=True)
 class SoleLook:
     rgb: np.ndarray      # (H, W, 3) float32 in [0, 1], canonical frame
     alpha: np.ndarray    # (H, W) float32 coverage of sole + visible upper
     sole: np.ndarray     # (H, W) bool: outsole + midsole rim (the sole mask)
     rubber_colour: str
+    worn_look: str
+
+
+def sample_worn_look(outsole: Outsole, rng: np.random.Generator) -> WornLook:
+    """Which way this shoe's abraded rubber changes colour; its own stream, so it never sees the class."""
+    kinds = list(outsole.worn_look)
+    p = np.array([outsole.worn_look[k] for k in kinds], np.float64)
+    kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+    return WornLook(kind, float(rng.uniform(*outsole.grime_keep)))
 
 
 def _jitter(rgb: tuple[int, int, int], rng: np.random.Generator, amount: float = 12) -> np.ndarray:
@@ -60,7 +81,7 @@ def _scuff(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
     return np.clip(depth_mm / skin_mm, 0, 1).astype(np.float32) ** exponent
 
 
-def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole,
+def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole, worn: WornLook,
                 rng: np.random.Generator) -> SoleLook:
     """Light the worn height map and paint it."""
     H, W = outline.inside.shape
@@ -98,12 +119,16 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     albedo[tread.material == MIDSOLE_POCKET] = midsole * 0.92
     luminance = albedo.mean(axis=2, keepdims=True)
     dust = _jitter((150, 142, 128), rng, 10)
-    # Abraded rubber turns dusty and matte: dark rubber lightens, light rubber greys.
-    # The skin goes first (scuff, by depth in mm), the bulk of the tread later (by fraction).
+    # Abraded rubber changes colour the shoe's worn way: dusty and matte (dark rubber lightens,
+    # light rubber greys), darker, or not at all. The skin goes first (scuff, by depth in mm),
+    # the bulk of the tread later (by fraction).
     scuff = _scuff(d, rng.uniform(*outsole.skin_mm), outsole.scuff_exponent)
     tint = np.where(luminance < 0.45, 0.45, 0.3) * frac[..., None] ** 0.8 + rng.uniform(*outsole.scuff_tint) * scuff[..., None]
     tint = np.clip(tint, 0, 0.7)
-    albedo = albedo * (1 - tint) + dust * tint
+    if worn.kind == "dusty":
+        albedo = albedo * (1 - tint) + dust * tint
+    elif worn.kind == "grimy":
+        albedo = albedo * (1 - tint * (1 - worn.grime_keep))
     streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=4)
     albedo *= (1 + 0.25 * np.maximum(frac, 0.4 * scuff) * streaks)[..., None]
     albedo *= (1 + 0.04 * rng.standard_normal((H, W)).astype(np.float32))[..., None]
@@ -148,4 +173,4 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
         rgb[band] = np.clip(fabric * 0.8 * weave, 0, 1)
         alpha = np.maximum(alpha, upper.astype(np.float32))
     alpha = cv2.GaussianBlur(alpha, (0, 0), 0.7)
-    return SoleLook(rgb.astype(np.float32), alpha, sole, name)
+    return SoleLook(rgb.astype(np.float32), alpha, sole, name, worn.kind)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from inference.taxonomy import load_taxonomy
-from training.generator.appearance import SoleLook, render_sole
+from training.generator.appearance import SoleLook, render_sole, sample_worn_look
 from training.generator.gait import Gait, sample_gait
 from training.generator.outline import Outline, sample_outline
 from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
@@ -59,7 +59,7 @@ class Sample:
             orientation=taxonomy.orientations[p.orientation], rotation_deg=round(p.rotation_deg, 2),
             tilt_x_deg=round(p.tilt_x_deg, 2), tilt_y_deg=round(p.tilt_y_deg, 2),
             visible_fraction=round(self.photo.visible_fraction, 3), cutoff=int(p.cutoff),
-            tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour,
+            tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour, worn_look=self.look.worn_look,
             background=p.background, hand=int(p.hand), ruler=int(p.ruler), label_card=int(p.label_card),
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
             tread_depth_mm=round(self.tread.depth_mm, 2),
@@ -102,7 +102,8 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     """Render one sample in memory (the API on-the-fly training uses)."""
     settings = settings or load_settings()
     shoe = simulate_shoe(spec, settings)
-    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, _rng(spec.shoe_seed, 2))
+    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3))
+    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2))
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, **spec.photo)
     photo = compose(look, shoe.wear.fraction, params, scene)

@@ -8,6 +8,7 @@ configuration error caught at load time.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -69,7 +70,16 @@ class Outsole(_Strict):
 
     skin_mm: Range = Field(description="depth lost (mm) by which the moulded finish is fully rubbed off")
     scuff_exponent: float = Field(gt=0, le=1, description="how the rubbed look grows with the depth lost (a power below 1: early)")
-    scuff_tint: Range = Field(description="how far fully scuffed rubber moves towards the dust colour")
+    scuff_tint: Range = Field(description="how far fully scuffed rubber moves towards the worn look's colour")
+    worn_look: dict[Literal["dusty", "grimy", "bare"], float] = Field(
+        description="share of shoes whose abraded rubber turns dusty, darker, or keeps its colour")
+    grime_keep: Range = Field(description="grimy look: the share of its brightness fully abraded rubber keeps")
+
+    @model_validator(mode="after")
+    def _some_look(self) -> "Outsole":
+        if any(p < 0 for p in self.worn_look.values()) or sum(self.worn_look.values()) <= 0:
+            raise ValueError("outsole.worn_look: shares must be non-negative and not all zero")
+        return self
 
 
 class RotationMode(_Strict):

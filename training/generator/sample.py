@@ -31,6 +31,7 @@ class SampleSpec:
     tread_family: str | None = None
     photo: dict = field(default_factory=dict)  # PhotoParams overrides
     wear_scale: float = 1.0                   # multiplies mileage (previews, tests)
+    worn_look: str | None = None              # force a worn look (dusty | grimy | bare); None: drawn per shoe
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     settings = settings or load_settings()
     shoe = simulate_shoe(spec, settings)
     worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3))
+    if spec.worn_look is not None:
+        worn = replace(worn, kind=spec.worn_look)
     look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2))
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, **spec.photo)

@@ -146,6 +146,18 @@ def test_the_worn_look_is_drawn_as_configured_and_written_to_the_manifest():
     assert row["worn_look"] == sample_worn_look(outsole, _rng(5, 3)).kind
 
 
+def test_a_manifest_row_renders_again_to_the_same_photo(tmp_path):
+    from PIL import Image
+
+    from training.generator.dataset import spec_of_row
+
+    generate_dataset(tmp_path, GenerateOptions(n=3, seed=77, size=(128, 192)), progress=False)
+    for row in csv.DictReader(open(tmp_path / "manifest.csv")):
+        photo = tmp_path / row["path"]
+        again = render_sample(spec_of_row(row, Image.open(photo).size))
+        assert again.photo.jpeg == photo.read_bytes()
+
+
 def test_zone_scores_are_measured_on_the_depth_map():
     shoe = simulate_shoe(SampleSpec("over_pronation", 4242, 0))
     u, v = shoe.outline.u, shoe.outline.v

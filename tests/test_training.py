@@ -187,6 +187,24 @@ def test_calibrate_refits_the_temperature_end_to_end_and_leaves_the_weights(smok
                     str(tmp_path / "nowhere")).returncode == 2
 
 
+def test_worn_look_table_renders_the_same_soles_in_every_look_and_evaluates_each(smoke_run, test_set, tmp_path):
+    from training.evaluate import evaluate
+    from training.generator.settings import WORN_LOOKS
+    from training.robustness import worn_look_table
+
+    ckpt = smoke_run / "best.safetensors"
+    table = worn_look_table(ckpt, test_set, n=8, workers=1)
+    assert [r["look"] for r in table] == list(WORN_LOOKS) and all(r["photos"] == 8 for r in table)
+    assert all(sum(b["images"] for b in r["by_severity"]) == 8 for r in table)
+    # The default generator draws dusty only, so the dusty rendering is the test set's own first 8 photos again.
+    first = tmp_path / "first8"
+    shutil.copytree(test_set, first)
+    lines = (first / "manifest.csv").read_text().splitlines()
+    (first / "manifest.csv").write_text("\n".join(lines[:9]) + "\n")
+    own = evaluate(ckpt, first, progress=False)
+    assert table[0]["macro_f1"] == own["macro_f1"]
+
+
 def test_robustness_table_degrades_the_photos_and_measures_the_drop(smoke_run, test_set):
     from inference.decode import load_rgb
     from training.data import read_dataset, record_box

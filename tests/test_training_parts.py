@@ -430,10 +430,26 @@ def test_accuracy_by_an_attribute_counts_each_value_and_its_barely_worn_soles(tm
     assert (white["value"], white["photos"], white["accuracy"]) == ("white", 2, 0.5)
     assert (white["barely_worn"], white["accuracy_barely_worn"]) == (1, 0.0)
     assert (black["value"], black["photos"], black["accuracy"], black["accuracy_barely_worn"]) == ("black", 2, 1.0, 1.0)
-    table = _attribute_lines("Intro.", "rubber", groups, {"white": "white rubber"})
-    assert table[0] == "Intro." and table[4] == "| white rubber | 2 | 50.0% | 1 | 0.0% |" and table[5].startswith("| black |")
+    table = _attribute_lines("Intro.", "rubber", groups)
+    assert table[0] == "Intro." and table[4] == "| white | 2 | 50.0% | 1 | 0.0% |" and table[5].startswith("| black |")
     assert accuracy_by("worn_look", rows, read_predictions(predictions)) == []  # a set without the column: no table
     assert _attribute_lines("Intro.", "worn look", []) == []
+
+
+def test_worn_look_lines_mark_what_training_drew_and_give_every_band():
+    from training.generator.settings import load_settings
+    from training.model_card import _worn_look_lines
+
+    bands = [{"words": "barely worn", "images": 2, "accuracy": 0.5}, {"words": "heavily worn", "images": 1, "accuracy": 1.0}]
+    looks = [{"look": look, "photos": 3, "macro_f1": 0.5 + i / 10, "by_severity": bands} for i, look in enumerate(("dusty", "grimy", "bare"))]
+    lines = _worn_look_lines(looks)
+    trained = {k for k, share in load_settings().outsole.worn_look.items() if share > 0}
+    assert lines[-1] == "" and "| worn look | photos | macro-F1 | barely worn | heavily worn |" in lines
+    rows = [line for line in lines if line.startswith("| dusty") or line.startswith("| grimy") or line.startswith("| bare")]
+    assert len(rows) == 3 and rows[1].endswith("| 3 | 0.600 | 50.0% of 2 | 100.0% of 1 |")
+    for row, look in zip(rows, ("dusty", "grimy", "bare")):
+        assert ("as in training" in row) == (look in trained) and ("never in training" in row) == (look not in trained)
+    assert _worn_look_lines([]) == []
 
 
 def _posed_wear_set(folder, n: int, seed: int) -> None:

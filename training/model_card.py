@@ -27,7 +27,7 @@ from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.generator.settings import load_settings
-from training.robustness import robustness_table
+from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -208,13 +208,14 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
     sole_free = sole_free_check(predictor)
     report["by_rubber"] = accuracy_by("rubber", rows, predictions)
-    report["by_worn_look"] = accuracy_by("worn_look", rows, predictions)
+    looks = worn_look_table(checkpoint, test_dir)
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
-    facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust,
+    facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks,
              "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    out_md.write_text(render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)), encoding="utf-8")
+    out_md.write_text(render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
+                      encoding="utf-8")
     return facts
 
 
@@ -268,18 +269,36 @@ def _sole_free_line(sole_free: dict) -> str:
     return line
 
 
-WORN_LOOK_WORDS = {"dusty": "dusty (dark rubber lightens, light rubber greys)", "grimy": "grimy (darker)",
-                   "bare": "bare (keeps its colour: relief and polish only)"}
-
-
-def _attribute_lines(intro: str, heading: str, groups: list[dict], words: dict[str, str] | None = None) -> list[str]:
+def _attribute_lines(intro: str, heading: str, groups: list[dict]) -> list[str]:
     """A worst-first accuracy table of one generator attribute (see `accuracy_by`), under its sentence."""
     if not groups:
         return []
-    words = words or {}
     return [intro, "", f"| {heading} | photos | accuracy | barely worn: photos | barely worn: accuracy |", "| --- | --- | --- | --- | --- |",
-            *[f"| {words.get(g['value'], g['value'])} | {g['photos']} | {_pct(g['accuracy'])} | {g['barely_worn']} | "
-              f"{_pct(g['accuracy_barely_worn'])} |" for g in groups], ""]
+            *[f"| {g['value']} | {g['photos']} | {_pct(g['accuracy'])} | {g['barely_worn']} | {_pct(g['accuracy_barely_worn'])} |"
+              for g in groups], ""]
+
+
+WORN_LOOK_WORDS = {"dusty": "dusty (dark rubber lightens, light rubber greys)", "grimy": "grimy (rubbed rubber darkens)",
+                   "bare": "bare (keeps its colour: flattened lugs, streaks and polish only)"}
+
+
+def _worn_look_lines(looks: list[dict]) -> list[str]:
+    """The worn-look table: macro-F1 and accuracy per severity band of the same soles in each look."""
+    if not looks:
+        return []
+    trained = {k for k, share in load_settings().outsole.worn_look.items() if share > 0}
+    bands = [b["words"] for b in looks[0]["by_severity"]]
+    lines = ["## Does it read the wear, or our renderer's colour for it?",
+             f"The first {looks[0]['photos']} test soles rendered again - the same shoe, wear, photo and camera - with their rubbed "
+             "rubber in each *worn look* the generator knows (configs/generator.yaml `outsole.worn_look`; the training data "
+             f"drew {', '.join(sorted(trained))}). Another renderer, or a real rubber compound, need not colour wear the way "
+             "ours does, so this is the closest the card gets to an independent generator:", "",
+             "| worn look | photos | macro-F1 | " + " | ".join(bands) + " |", "| --- " * (3 + len(bands)) + "|"]
+    for r in looks:
+        name = WORN_LOOK_WORDS[r["look"]] + (", as in training" if r["look"] in trained else ", never in training")
+        lines.append(f"| {name} | {r['photos']} | {r['macro_f1']:.3f} | "
+                     + " | ".join(f"{_pct(b['accuracy'])} of {b['images']}" for b in r["by_severity"]) + " |")
+    return lines + [""]
 
 
 def _severity_table(report: dict) -> list[str]:
@@ -299,7 +318,7 @@ def _severity_table(report: dict) -> list[str]:
     return lines
 
 
-def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
+def render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
     ci = report["ci95"]
@@ -338,8 +357,7 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         "## Training data",
         f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
         "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered "
-        "(the moulded finish rubbed in the first kilometres, the rubbed rubber turning dusty, darker or keeping its colour "
-        "as drawn per shoe, then lugs flattened, tread fading, polish, dirt) and "
+        "(the moulded finish rubbed matte and dusty in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
         "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
         + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
            f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",
@@ -369,7 +387,7 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
     lines += ["", f"![confusion matrix]({figs}/confusion_matrix.png) ![reliability diagram]({figs}/reliability.png)", "",
               "## Robustness (same test set, degraded)", "", "| condition | macro-F1 | drop (points) |", "| --- | --- | --- |"]
     lines += [f"| {r['condition']} | {r['macro_f1']:.3f} | {r['drop_points']:.1f} |" for r in robust]
-    lines += ["", "## Do the heatmaps point at the wear?",
+    lines += ["", *_worn_look_lines(looks), "## Do the heatmaps point at the wear?",
               f"Pointing game on {pointing['images']} generated test photos of the wear classes other than neutral: the Grad-CAM peak "
               f"falls in the most-worn region for **{_pct(pointing['rate'])}** of them ({pointing['rule']}).", "",
               "## Real photographs"]
@@ -399,10 +417,6 @@ def render(meta, report, robust, pointing, real, n_fail, n_light, sole_free, fig
         *(["Barely worn test soles (left of each pair) beside their simulated wear (right, stretched to each sole's deepest "
            "point): the pattern that decides the label is in the simulation, hardly in the photo.", "",
            f"![barely worn soles and their wear]({figs}/light-wear.jpg)", ""] if n_light else []),
-        *_attribute_lines("- Worn rubber does not look the same on every shoe: the generator draws per shoe whether abraded rubber "
-                          "turns dusty, darker or keeps its colour (configs/generator.yaml `outsole.worn_look`), so that the model "
-                          "reads where the sole wore, not one renderer's colour rule. Accuracy by the test sole's worn look, worst first:",
-                          "worn look", report.get("by_worn_look", []), WORN_LOOK_WORDS),
         *_attribute_lines("- The outsole's colour matters: rubbed rubber stands out less on some rubbers than on others. "
                           "Accuracy by the generated sole's rubber colour, worst first:", "rubber", report.get("by_rubber", [])),
         "## What was not tested",

@@ -3,18 +3,27 @@
 Each corruption takes a decoded photo (and its sole box) and returns a worse
 one, deterministically per image. `robustness_table` evaluates every
 corruption with the same checkpoint and compares it with the clean set.
+`worn_look_table` asks a different question: the same generated shoes and
+photos rendered again with their rubbed rubber in another worn look - how much
+does the model lean on the one way our renderer colours wear?
 """
 
 from __future__ import annotations
 
+import csv
+import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from inference.preprocess import Box
 from training.data import Record
+from training.generator.dataset import spec_of_row, write_specs
+from training.generator.settings import WORN_LOOKS
 
 Corruption = Callable[[np.ndarray, Box | None, Record, int], tuple[np.ndarray, Box | None]]
 
@@ -93,3 +102,28 @@ def robustness_table(checkpoint: Path, data: Path, clean: dict, progress: bool =
         r = evaluate(checkpoint, data, progress=progress, transform=fn)
         rows.append({"condition": name, "macro_f1": r["macro_f1"], "drop_points": round(100 * (clean["macro_f1"] - r["macro_f1"]), 1)})
     return rows
+
+
+def worn_look_table(checkpoint: Path, data: Path, n: int = 300, workers: int = 2) -> list[dict]:
+    """The first `n` soles of a generated test set rendered again in every worn look, each evaluated.
+
+    Same shoe, wear, photo and camera; only which way the rubbed rubber changes
+    colour differs. Rendered into a temporary folder that is removed afterwards.
+    """
+    from training.evaluate import evaluate
+
+    with open(Path(data) / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:n]
+    specs = []
+    for row in rows:
+        with Image.open(Path(data) / row["path"]) as photo:
+            specs.append(spec_of_row(row, photo.size))
+    table = []
+    for look in WORN_LOOKS:
+        with tempfile.TemporaryDirectory(prefix=f"solewear-{look}-") as folder:
+            write_specs(Path(folder), [replace(spec, worn_look=look) for spec in specs], workers=workers, progress=False)
+            report = evaluate(checkpoint, Path(folder), Path(folder) / "report", progress=False)
+        table.append({"look": look, "photos": report["n_images"], "macro_f1": report["macro_f1"],
+                      "by_severity": [{k: band[k] for k in ("words", "from", "below", "images", "accuracy")}
+                                      for band in report.get("by_severity", [])]})
+    return table

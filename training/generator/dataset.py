@@ -97,15 +97,25 @@ def _init_worker() -> None:
 
 def generate_dataset(out_dir: Path, opts: GenerateOptions, progress: bool = True) -> Path:
     """Render and write a whole set; returns the manifest path."""
+    return write_specs(out_dir, sample_specs(opts), opts.photos_per_shoe, opts.workers, progress)
+
+
+def write_specs(out_dir: Path, specs: Sequence[SampleSpec], photos_per_shoe: int = 1, workers: int = 1,
+                progress: bool = True) -> Path:
+    """Render the given specs into a data set (images, depth maps, masks, manifest); returns the manifest path."""
     out_dir = Path(out_dir)
     for sub in ("images", "depth", "masks"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
-    specs = sample_specs(opts)
-    jobs = [(i, i // opts.photos_per_shoe, spec, str(out_dir)) for i, spec in enumerate(specs)]
-    rows = list(tqdm(_run(jobs, opts.workers), total=len(jobs), desc="generating", unit="img", disable=not progress))
+    jobs = [(i, i // photos_per_shoe, spec, str(out_dir)) for i, spec in enumerate(specs)]
+    rows = list(tqdm(_run(jobs, workers), total=len(jobs), desc="generating", unit="img", disable=not progress))
     manifest = out_dir / "manifest.csv"
     write_manifest(manifest, rows)
     return manifest
+
+
+def spec_of_row(row: dict[str, str], size: tuple[int, int]) -> SampleSpec:
+    """The spec that renders a generated manifest row again: its label, shoe seed and photo seed at its photo's size."""
+    return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size)
 
 
 def _run(jobs: Sequence[tuple], workers: int) -> Iterator[dict[str, object]]:

@@ -8,7 +8,6 @@ configuration error caught at load time.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,6 +15,9 @@ from inference.config import load_yaml, validated
 from inference.taxonomy import load_taxonomy
 
 Range = tuple[float, float]
+
+#: Which way abraded rubber changes colour (appearance.py): towards dust, darker, or not at all.
+WORN_LOOKS = ("dusty", "grimy", "bare")
 
 
 class _Strict(BaseModel):
@@ -71,12 +73,15 @@ class Outsole(_Strict):
     skin_mm: Range = Field(description="depth lost (mm) by which the moulded finish is fully rubbed off")
     scuff_exponent: float = Field(gt=0, le=1, description="how the rubbed look grows with the depth lost (a power below 1: early)")
     scuff_tint: Range = Field(description="how far fully scuffed rubber moves towards the worn look's colour")
-    worn_look: dict[Literal["dusty", "grimy", "bare"], float] = Field(
-        description="share of shoes whose abraded rubber turns dusty, darker, or keeps its colour")
+    worn_look: dict[str, float] = Field(
+        description="share of shoes whose abraded rubber turns dusty, darker (grimy), or keeps its colour (bare)")
     grime_keep: Range = Field(description="grimy look: the share of its brightness fully abraded rubber keeps")
 
     @model_validator(mode="after")
-    def _some_look(self) -> "Outsole":
+    def _known_looks(self) -> "Outsole":
+        unknown = sorted(set(self.worn_look) - set(WORN_LOOKS))
+        if unknown:
+            raise ValueError(f"outsole.worn_look: unknown look(s) {unknown}; known: {list(WORN_LOOKS)}")
         if any(p < 0 for p in self.worn_look.values()) or sum(self.worn_look.values()) <= 0:
             raise ValueError("outsole.worn_look: shares must be non-negative and not all zero")
         return self

@@ -163,12 +163,12 @@ def light_wear_strip(data: Path, rows: list[dict], out: Path, n: int = 4) -> int
 
 
 def accuracy_by(column: str, rows: list[dict], predictions: dict[str, dict]) -> list[dict]:
-    """Accuracy per value of a generator attribute (`rubber`, `worn_look`), worst first, overall and on barely worn soles.
+    """Accuracy per value of a generator manifest column (the card uses `rubber`), worst first, overall and on barely worn soles.
 
-    Why: how worn rubber looks decides how much of its wear a photo carries
-    (rubbed rubber stands out less on some colours, and a look that keeps the
-    rubber's colour shows only relief), so the card shows each group apart.
-    Rows without the attribute, or without a prediction, are left out.
+    Why: how rubbed rubber looks decides how much of its wear a photo carries
+    (it stands out less on some rubber colours than on others), so the card
+    shows each group apart. Rows without the attribute, or without a
+    prediction, are left out.
     """
     settings = load_inference_settings()
     groups: dict[str, list[tuple[bool, bool]]] = {}

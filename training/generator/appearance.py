@@ -14,9 +14,10 @@ show next to nothing of its runner's pattern, which is not what real soles do.
 
 Which way the rubbed rubber changes colour is the shoe's *worn look*, drawn
 per shoe (`sample_worn_look`): dusty (towards a dust colour, so dark rubber
-lightens), grimy (darker) or bare (its own colour: only relief, streaks and
-polish show). Real compounds and surfaces do all three, and a renderer that
-drew only one would teach the model a colour rule instead of the pattern.
+lightens, light rubber greys), grimy (darker) or bare (its own colour: only
+relief, streaks and polish show). Real compounds and surfaces do all three;
+the default config draws dusty only, and the other looks let the model card
+measure how much a model leans on that one colour rule.
 """
 
 from __future__ import annotations

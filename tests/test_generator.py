@@ -133,17 +133,23 @@ def test_a_nearly_new_sole_already_shows_where_it_is_rubbed(kind, seed, colours,
 
 
 def test_the_worn_look_is_drawn_as_configured_and_written_to_the_manifest():
-    from training.generator.appearance import sample_worn_look
-    from training.generator.sample import _rng
+    from training.generator.appearance import WornLook
+    from training.generator.sample import worn_look
     from training.generator.settings import load_settings
 
-    outsole = load_settings().outsole
-    kinds = [sample_worn_look(outsole, _rng(seed, 3)).kind for seed in range(2000)]
-    total = sum(outsole.worn_look.values())
-    for kind, share in outsole.worn_look.items():
-        assert kinds.count(kind) / len(kinds) == pytest.approx(share / total, abs=0.04), kind
+    settings = load_settings()
+    shares = {"dusty": 0.5, "grimy": 0.3, "bare": 0.2}
+    mixed = settings.model_copy(update={"outsole": settings.outsole.model_copy(update={"worn_look": shares})})
+    kinds = [worn_look(SampleSpec("neutral", seed, 0), mixed).kind for seed in range(2000)]
+    for kind, share in shares.items():
+        assert kinds.count(kind) / len(kinds) == pytest.approx(share, abs=0.04), kind
+    default = {k for k, share in settings.outsole.worn_look.items() if share > 0}
+    assert {worn_look(SampleSpec("neutral", seed, 0)).kind for seed in range(200)} == default
+    assert worn_look(SampleSpec("neutral", 5, 0, worn_look="bare")).kind == "bare"      # a spec may force one
     row = render_sample(SampleSpec("neutral", 5, 5, photo=STILL)).manifest_row()
-    assert row["worn_look"] == sample_worn_look(outsole, _rng(5, 3)).kind
+    assert row["worn_look"] == worn_look(SampleSpec("neutral", 5, 5)).kind
+    with pytest.raises(ValueError, match="unknown worn look"):
+        WornLook("shiny", 0.5)
 
 
 def test_a_manifest_row_renders_again_to_the_same_photo(tmp_path):
@@ -152,9 +158,12 @@ def test_a_manifest_row_renders_again_to_the_same_photo(tmp_path):
     from training.generator.dataset import spec_of_row
 
     generate_dataset(tmp_path, GenerateOptions(n=3, seed=77, size=(128, 192)), progress=False)
-    for row in csv.DictReader(open(tmp_path / "manifest.csv")):
+    with open(tmp_path / "manifest.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
         photo = tmp_path / row["path"]
-        again = render_sample(spec_of_row(row, Image.open(photo).size))
+        with Image.open(photo) as img:
+            again = render_sample(spec_of_row(row, img.size))
         assert again.photo.jpeg == photo.read_bytes()
 
 

@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from training.generator.appearance import sample_worn_look
 from training.generator.dataset import GenerateOptions, sample_specs
-from training.generator.sample import _rng, simulate_shoe
+from training.generator.sample import _rng, simulate_shoe, worn_look
 from training.generator.scene import sample_photo_params
 from training.generator.settings import load_settings
 
@@ -26,12 +25,14 @@ N = 1000
 @pytest.fixture(scope="module")
 def attributes() -> list[dict]:
     settings = load_settings()
+    # The default config draws one worn look; a mix shows that the look's own draw never sees the class.
+    mixed_looks = settings.model_copy(update={"outsole": settings.outsole.model_copy(update={"worn_look": {"dusty": 0.5, "grimy": 0.3, "bare": 0.2}})})
     rows = []
     for spec in sample_specs(GenerateOptions(n=N, seed=2024)):
         shoe = simulate_shoe(spec, settings)
         photo = sample_photo_params(settings, _rng(spec.photo_seed, 1))
         rows.append({"label": spec.label, "tread_family": shoe.tread.family, "outline": shoe.outline.shape,
-                     "worn_look": sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3)).kind,
+                     "worn_look": worn_look(spec, mixed_looks).kind,
                      "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
                      "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
                      "mileage_band": int(shoe.gait.mileage_km // 250)})

@@ -188,6 +188,7 @@ def test_calibrate_refits_the_temperature_end_to_end_and_leaves_the_weights(smok
 
 
 def test_worn_look_table_renders_the_same_soles_in_every_look_and_evaluates_each(smoke_run, test_set, tmp_path):
+    from training.data import DataError
     from training.evaluate import evaluate
     from training.generator.settings import WORN_LOOKS
     from training.robustness import worn_look_table
@@ -203,6 +204,12 @@ def test_worn_look_table_renders_the_same_soles_in_every_look_and_evaluates_each
     (first / "manifest.csv").write_text("\n".join(lines[:9]) + "\n")
     own = evaluate(ckpt, first, progress=False)
     assert table[0]["macro_f1"] == own["macro_f1"]
+    # Photos this generator would not render again are refused, not compared; real photos (no seeds) give no table.
+    (first / "images" / "000000.jpg").write_bytes((first / "images" / "000001.jpg").read_bytes())
+    with pytest.raises(DataError, match="generate the test set again"):
+        worn_look_table(ckpt, first, n=2, workers=1)
+    (first / "manifest.csv").write_text("path,label,side\nimages/000000.jpg,neutral,left\n")
+    assert worn_look_table(ckpt, first) == []
 
 
 def test_robustness_table_degrades_the_photos_and_measures_the_drop(smoke_run, test_set):

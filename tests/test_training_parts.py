@@ -436,20 +436,26 @@ def test_accuracy_by_an_attribute_counts_each_value_and_its_barely_worn_soles(tm
     assert _attribute_lines("Intro.", "worn look", []) == []
 
 
-def test_worn_look_lines_mark_what_training_drew_and_give_every_band():
-    from training.generator.settings import load_settings
-    from training.model_card import _worn_look_lines
+def test_worn_look_lines_mark_what_training_drew_and_give_every_band(tmp_path):
+    from training.generator.settings import WORN_LOOKS
+    from training.model_card import _worn_look_lines, trained_looks
 
     bands = [{"words": "barely worn", "images": 2, "accuracy": 0.5}, {"words": "heavily worn", "images": 1, "accuracy": 1.0}]
-    looks = [{"look": look, "photos": 3, "macro_f1": 0.5 + i / 10, "by_severity": bands} for i, look in enumerate(("dusty", "grimy", "bare"))]
-    lines = _worn_look_lines(looks)
-    trained = {k for k, share in load_settings().outsole.worn_look.items() if share > 0}
+    looks = [{"look": look, "photos": 3, "macro_f1": 0.5 + i / 10, "by_severity": bands} for i, look in enumerate(WORN_LOOKS)]
+    (tmp_path / "manifest.csv").write_text("path,label,side,worn_look\na.jpg,neutral,left,dusty\nb.jpg,neutral,left,dusty\n")
+    trained = trained_looks(tmp_path)
+    assert trained == {"dusty": 2}
+    lines = _worn_look_lines(looks, trained)
     assert lines[-1] == "" and "| worn look | photos | macro-F1 | barely worn | heavily worn |" in lines
-    rows = [line for line in lines if line.startswith("| dusty") or line.startswith("| grimy") or line.startswith("| bare")]
+    assert "The training photos' looks: dusty 2." in lines[1]
+    rows = [line for line in lines if any(line.startswith(f"| {words}") for words in WORN_LOOKS.values())]
     assert len(rows) == 3 and rows[1].endswith("| 3 | 0.600 | 50.0% of 2 | 100.0% of 1 |")
-    for row, look in zip(rows, ("dusty", "grimy", "bare")):
-        assert ("as in training" in row) == (look in trained) and ("never in training" in row) == (look not in trained)
-    assert _worn_look_lines([]) == []
+    assert "as in training" in rows[0] and all("never in training" in row for row in rows[1:])
+    (tmp_path / "manifest.csv").write_text("path,label,side\na.jpg,neutral,left\n")  # a set from before worn looks
+    assert trained_looks(tmp_path) is None and trained_looks(None) is None
+    unknown = _worn_look_lines(looks, None)
+    assert "not known" in unknown[1] and not any("training |" in line for line in unknown[4:])
+    assert _worn_look_lines([], trained) == []
 
 
 def _posed_wear_set(folder, n: int, seed: int) -> None:

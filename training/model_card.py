@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
-from training.generator.settings import load_settings
+from training.generator.settings import WORN_LOOKS, load_settings
 from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
@@ -209,12 +210,13 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     sole_free = sole_free_check(predictor)
     report["by_rubber"] = accuracy_by("rubber", rows, predictions)
     looks = worn_look_table(checkpoint, test_dir)
+    trained = trained_looks(train_dir)
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
-    facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks,
+    facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks, "trained_looks": trained,
              "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    out_md.write_text(render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
+    out_md.write_text(render(meta, report, robust, _worn_look_lines(looks, trained), pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
                       encoding="utf-8")
     return facts
 
@@ -278,25 +280,31 @@ def _attribute_lines(intro: str, heading: str, groups: list[dict]) -> list[str]:
               for g in groups], ""]
 
 
-WORN_LOOK_WORDS = {"dusty": "dusty (dark rubber lightens, light rubber greys)", "grimy": "grimy (rubbed rubber darkens)",
-                   "bare": "bare (keeps its colour: flattened lugs, streaks and polish only)"}
+def trained_looks(train_dir: Path | None) -> dict[str, int] | None:
+    """How many training photos had each worn look (the training set's `worn_look` column); None when unknown."""
+    if train_dir is None:
+        return None
+    with open(Path(train_dir) / "manifest.csv", newline="", encoding="utf-8") as fh:
+        counts = Counter(r.get("worn_look") or "" for r in csv.DictReader(fh))
+    return None if "" in counts else dict(counts)
 
 
-def _worn_look_lines(looks: list[dict]) -> list[str]:
+def _worn_look_lines(looks: list[dict], trained: dict[str, int] | None) -> list[str]:
     """The worn-look table: macro-F1 and accuracy per severity band of the same soles in each look."""
     if not looks:
         return []
-    trained = {k for k, share in load_settings().outsole.worn_look.items() if share > 0}
     bands = [b["words"] for b in looks[0]["by_severity"]]
+    seen = ("The training photos' looks: " + ", ".join(f"{k} {v:,}" for k, v in sorted(trained.items())) + "."
+            if trained is not None else "Which looks the training photos had is not known to this card.")
     lines = ["## Does it read the wear, or our renderer's colour for it?",
              f"The first {looks[0]['photos']} test soles rendered again - the same shoe, wear, photo and camera - with their rubbed "
-             "rubber in each *worn look* the generator knows (configs/generator.yaml `outsole.worn_look`; the training data "
-             f"drew {', '.join(sorted(trained))}). Another renderer, or a real rubber compound, need not colour wear the way "
-             "ours does, so this is the closest the card gets to an independent generator:", "",
+             "rubber in each *worn look* the generator knows (configs/generator.yaml `outsole.worn_look`). " + seen + " Another "
+             "renderer, or a real rubber compound, need not colour wear the way ours does; this one-factor swap inside our own "
+             "renderer is a small stand-in for an independent generator, not a measurement on one:", "",
              "| worn look | photos | macro-F1 | " + " | ".join(bands) + " |", "| --- " * (3 + len(bands)) + "|"]
     for r in looks:
-        name = WORN_LOOK_WORDS[r["look"]] + (", as in training" if r["look"] in trained else ", never in training")
-        lines.append(f"| {name} | {r['photos']} | {r['macro_f1']:.3f} | "
+        mark = "" if trained is None else (", as in training" if trained.get(r["look"]) else ", never in training")
+        lines.append(f"| {WORN_LOOKS[r['look']]}{mark} | {r['photos']} | {r['macro_f1']:.3f} | "
                      + " | ".join(f"{_pct(b['accuracy'])} of {b['images']}" for b in r["by_severity"]) + " |")
     return lines + [""]
 
@@ -318,7 +326,7 @@ def _severity_table(report: dict) -> list[str]:
     return lines
 
 
-def render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
+def render(meta, report, robust, look_lines, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
     ci = report["ci95"]
@@ -357,7 +365,7 @@ def render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_fr
         "## Training data",
         f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
         "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered "
-        "(the moulded finish rubbed matte and dusty in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
+        "(the moulded finish rubbed matte in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
         "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
         + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
            f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",
@@ -387,7 +395,7 @@ def render(meta, report, robust, looks, pointing, real, n_fail, n_light, sole_fr
     lines += ["", f"![confusion matrix]({figs}/confusion_matrix.png) ![reliability diagram]({figs}/reliability.png)", "",
               "## Robustness (same test set, degraded)", "", "| condition | macro-F1 | drop (points) |", "| --- | --- | --- |"]
     lines += [f"| {r['condition']} | {r['macro_f1']:.3f} | {r['drop_points']:.1f} |" for r in robust]
-    lines += ["", *_worn_look_lines(looks), "## Do the heatmaps point at the wear?",
+    lines += ["", *look_lines, "## Do the heatmaps point at the wear?",
               f"Pointing game on {pointing['images']} generated test photos of the wear classes other than neutral: the Grad-CAM peak "
               f"falls in the most-worn region for **{_pct(pointing['rate'])}** of them ({pointing['rule']}).", "",
               "## Real photographs"]

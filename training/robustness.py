@@ -21,8 +21,9 @@ import numpy as np
 from PIL import Image
 
 from inference.preprocess import Box
-from training.data import Record
+from training.data import DataError, Record
 from training.generator.dataset import spec_of_row, write_specs
+from training.generator.sample import render_sample
 from training.generator.settings import WORN_LOOKS
 
 Corruption = Callable[[np.ndarray, Box | None, Record, int], tuple[np.ndarray, Box | None]]
@@ -105,19 +106,27 @@ def robustness_table(checkpoint: Path, data: Path, clean: dict, progress: bool =
 
 
 def worn_look_table(checkpoint: Path, data: Path, n: int = 300, workers: int = 2) -> list[dict]:
-    """The first `n` soles of a generated test set rendered again in every worn look, each evaluated.
+    """The first `n` generated photos of a test set rendered again in every worn look, each evaluated.
 
     Same shoe, wear, photo and camera; only which way the rubbed rubber changes
-    colour differs. Rendered into a temporary folder that is removed afterwards.
+    colour differs. Rendered into temporary folders that are removed afterwards.
+    Photos without generator seeds (real ones) are skipped; a set of none gives
+    an empty table. A set made by another version of the generator would
+    render to other photos, so it is refused rather than compared.
     """
     from training.evaluate import evaluate
 
     with open(Path(data) / "manifest.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))[:n]
+        rows = [r for r in csv.DictReader(fh) if r.get("shoe_seed") and r.get("seed")][:n]
+    if not rows:
+        return []
     specs = []
     for row in rows:
         with Image.open(Path(data) / row["path"]) as photo:
             specs.append(spec_of_row(row, photo.size))
+    if render_sample(specs[0]).photo.jpeg != (Path(data) / rows[0]["path"]).read_bytes():
+        raise DataError(f"{data}: its photos were made by another version of the generator, so they cannot be "
+                        "rendered again in other worn looks; generate the test set again")
     table = []
     for look in WORN_LOOKS:
         with tempfile.TemporaryDirectory(prefix=f"solewear-{look}-") as folder:

@@ -323,7 +323,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         elif val is not None:
             stale += 1
         row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
-               **{k: val[k] if val else None for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
+               **{k: None if val is None else val[k] for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
         if d.main:
             with open(out / "metrics.csv", "a", newline="") as fh:  # an epoch not validated leaves its val_ cells empty
                 csv.writer(fh).writerow([f"{row[c]:.6g}" if isinstance(row[c], float) else row[c] for c in METRIC_COLUMNS])
@@ -367,6 +367,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         meta_path.write_text(json.dumps(best_meta, indent=2) + "\n")
         summary = {"best_val_macro_f1": best_f1, "temperature": t, "world_size": d.world, "rank_weight_checksums": checksums}
         (out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        if writer is not None:
-            writer.close()
+    elif d.main and progress:
+        print("note: no validated epoch of this run beat the best before it, so the best checkpoint and its temperature stay as they were")
+    if writer is not None:
+        writer.close()
     return best

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from training.generator.outline import Outline
-from training.generator.settings import Outsole
+from training.generator.settings import WORN_LOOKS, Outsole
 from training.generator.tread import MIDSOLE_POCKET, SECOND_RUBBER, Tread
 from training.generator.wear import Wear
 
@@ -47,8 +47,12 @@ DIRT = [(110, 90, 65), (140, 125, 100), (90, 85, 80), (160, 150, 130)]
 
 @dataclass(frozen=True)
 class WornLook:
-    kind: str            # dusty | grimy | bare (configs/generator.yaml outsole.worn_look)
-    grime_keep: float    # grimy: the share of its brightness fully abraded rubber keeps
+    kind: str            # a key of settings.WORN_LOOKS (configs/generator.yaml outsole.worn_look)
+    grime_keep: float    # grimy: rubbed rubber is mixed towards this share of its own brightness
+
+    def __post_init__(self) -> None:
+        if self.kind not in WORN_LOOKS:
+            raise ValueError(f"unknown worn look {self.kind!r}; known: {list(WORN_LOOKS)}")
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
         albedo = albedo * (1 - tint) + dust * tint
     elif worn.kind == "grimy":
         albedo = albedo * (1 - tint * (1 - worn.grime_keep))
+    # bare: the rubbed rubber keeps its colour
     streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=4)
     albedo *= (1 + 0.25 * np.maximum(frac, 0.4 * scuff) * streaks)[..., None]
     albedo *= (1 + 0.04 * rng.standard_normal((H, W)).astype(np.float32))[..., None]

@@ -114,8 +114,12 @@ def write_specs(out_dir: Path, specs: Sequence[SampleSpec], photos_per_shoe: int
 
 
 def spec_of_row(row: dict[str, str], size: tuple[int, int]) -> SampleSpec:
-    """The spec that renders a generated manifest row again: its label, shoe seed and photo seed at its photo's size."""
-    return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size)
+    """The spec that renders a row `sample_specs` made (or one with a forced worn look) again, at its photo's size.
+
+    Label, shoe seed, photo seed and worn look are all a row needs: every other
+    spec field keeps the default `generate` used.
+    """
+    return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size, worn_look=row.get("worn_look") or None)
 
 
 def _run(jobs: Sequence[tuple], workers: int) -> Iterator[dict[str, object]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from inference.taxonomy import load_taxonomy
-from training.generator.appearance import SoleLook, render_sole, sample_worn_look
+from training.generator.appearance import SoleLook, WornLook, render_sole, sample_worn_look
 from training.generator.gait import Gait, sample_gait
 from training.generator.outline import Outline, sample_outline
 from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
@@ -99,13 +99,18 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     return Shoe(outline, tread, gait, wear)
 
 
+def worn_look(spec: SampleSpec, settings: GeneratorSettings | None = None) -> WornLook:
+    """The shoe's worn look: drawn from its shoe seed's own stream (never from the class), unless the spec forces one."""
+    settings = settings or load_settings()
+    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3))
+    return worn if spec.worn_look is None else replace(worn, kind=spec.worn_look)
+
+
 def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -> Sample:
     """Render one sample in memory (the API on-the-fly training uses)."""
     settings = settings or load_settings()
     shoe = simulate_shoe(spec, settings)
-    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3))
-    if spec.worn_look is not None:
-        worn = replace(worn, kind=spec.worn_look)
+    worn = worn_look(spec, settings)
     look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2))
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, **spec.photo)

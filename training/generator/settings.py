@@ -16,8 +16,12 @@ from inference.taxonomy import load_taxonomy
 
 Range = tuple[float, float]
 
-#: Which way abraded rubber changes colour (appearance.py): towards dust, darker, or not at all.
-WORN_LOOKS = ("dusty", "grimy", "bare")
+#: Which way abraded rubber changes colour (appearance.py), in words for people.
+WORN_LOOKS = {
+    "dusty": "dusty (dark rubber lightens, light rubber greys)",
+    "grimy": "grimy (rubbed rubber darkens)",
+    "bare": "bare (keeps its colour: flattened lugs, streaks and polish only)",
+}
 
 
 class _Strict(BaseModel):
@@ -75,7 +79,7 @@ class Outsole(_Strict):
     scuff_tint: Range = Field(description="how far fully scuffed rubber moves towards the worn look's colour")
     worn_look: dict[str, float] = Field(
         description="share of shoes whose abraded rubber turns dusty, darker (grimy), or keeps its colour (bare)")
-    grime_keep: Range = Field(description="grimy look: the share of its brightness fully abraded rubber keeps")
+    grime_keep: Range = Field(description="grimy look: rubbed rubber is mixed towards this share of its own brightness")
 
     @model_validator(mode="after")
     def _known_looks(self) -> "Outsole":

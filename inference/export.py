@@ -70,11 +70,13 @@ class OnnxModel:
     def for_checkpoint(cls, model: SoleNet, meta: dict, checkpoint: Path) -> "OnnxModel":
         """The checkpoint's ONNX twin, exported (and parity-checked) once into the user's cache.
 
-        Keyed by the weights' hash, so a retrained checkpoint never reuses a stale export;
-        the cache holds only model files, never anything a user uploaded.
+        Keyed by what the exported graph depends on: the weights' hash and the input size
+        (the graph's height and width are fixed), so neither a retrained checkpoint nor the
+        same weights with another input size in their metadata reuse a stale export.
+        The cache holds only model files, never anything a user uploaded.
         """
         digest = hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()[:20]
-        path = CACHE_DIR / f"{digest}.onnx"
+        path = CACHE_DIR / f"{digest}-{int(meta['preprocess']['input_size'])}px.onnx"
         if not path.is_file():
             export_onnx(model, meta, path)
         return cls(path)

@@ -138,6 +138,19 @@ def test_onnx_backend_matches_pytorch(checkpoint, tmp_path):
     assert (tmp_path / "m.onnx").stat().st_size > 1e6 and (tmp_path / "m.json").is_file()
 
 
+def test_same_weights_at_another_input_size_get_their_own_onnx_export(checkpoint, tmp_path):
+    """The ONNX graph's height and width are fixed: a cached export must not serve another input size."""
+    meta = json.loads(checkpoint.with_suffix(".json").read_text())
+    size = int(meta["preprocess"]["input_size"])
+    (tmp_path / "other.safetensors").write_bytes(checkpoint.read_bytes())
+    meta["preprocess"]["input_size"] = size + 32
+    (tmp_path / "other.json").write_text(json.dumps(meta))
+    path = SAMPLES / "01-left.jpg"
+    Predictor(checkpoint, backend="onnx").predict(path)  # the export for the trained size is cached first
+    pred = Predictor(tmp_path / "other.safetensors", backend="onnx").predict(path)[0]
+    assert pred.error is None and pred.label is not None
+
+
 def _scene(boxes, probs):
     from inference.forward import Scene
 

@@ -137,3 +137,18 @@ def test_a_photo_of_both_soles_gives_two_results(predictor, left_name, right_nam
     pair.paste(right, (left.width, 0))
     results = predictor.predict(_jpeg(pair), name="both.jpg")
     assert [(r.part, r.side) for r in results] == [("left", "left"), ("right", "right")]
+
+
+def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor):
+    """Turned and mirrored, a real sole is still found and its toe direction read; its side in at least 6 of 8 views.
+
+    The model card reports the same check (and how often the wear class stays the same) beside generated photos.
+    """
+    from inference.decode import load_rgb
+    from training.model_card import REAL_POSE
+    from training.pose_check import pose_consistency
+
+    for path in sorted(REAL.glob("*.jpg")):
+        result = pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE)
+        assert result["found"] == 8 and result["orientation_right"] == 8 and result["split"] == 0, result
+        assert result["side_right"] >= 6, result

@@ -499,3 +499,37 @@ def test_wear_oracle_reads_the_class_from_the_wear_in_the_canonical_frame_and_jo
     (tmp_path / "test" / "depth" / "0.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="readable depth map"):
         wear_oracle(tmp_path / "train", tmp_path / "test", Preprocessor(48, (0.5,) * 3, (0.5,) * 3, stretch=True))
+
+
+def test_posed_views_know_each_views_side_and_toe_direction():
+    """A mirrored left sole is a right one; two quarter turns of a toe-down photo point the toe up."""
+    from training.pose_check import posed_views
+
+    photo = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
+    views = posed_views(photo, "left", "toe_down")
+    assert len(views) == 8 and np.array_equal(views[0][0], photo) and views[0][1:] == ("left", "toe_down")
+    assert [side for _, side, _ in views] == ["left", "right"] * 4
+    assert {o for _, _, o in views} == set(TAX.orientations)
+    assert views[4][1:] == ("left", "toe_up") and np.array_equal(views[4][0], photo[::-1, ::-1])
+    assert views[1][0].shape == photo.shape and views[2][0].shape == (4, 6, 3)
+
+
+def test_pose_lines_set_real_photos_beside_generated_ones():
+    from training.model_card import _pose_lines
+    from training.pose_check import summarise
+
+    real = [{"photo": "csafe-005772L-x.jpg", "views": 8, "found": 8, "split": 0, "side_right": 6, "orientation_right": 8,
+             "labelled": 8, "labels": {"supination": 5, "lateral_heel_strike": 3}, "agreement": 0.625},
+            {"photo": "csafe-007961L-x.jpg", "views": 8, "found": 7, "split": 1, "side_right": 7, "orientation_right": 7,
+             "labelled": 7, "labels": {"over_pronation": 7}, "agreement": 1.0}]
+    withheld = dict(real[1], labelled=0, labels={}, agreement=None)  # too dark in every pose: no class to agree on
+    total = summarise(real)
+    assert (total["views"], total["found"], total["side_right"], total["labelled"]) == (16, 15, 13, 15)
+    assert total["agreement"] == pytest.approx(0.8125) and (total["one_class"], total["all_labelled"]) == (0, 1)
+    generated = summarise([dict(real[0], labels={"neutral": 8}, agreement=1.0), withheld])
+    assert generated["agreement"] == 1.0 and (generated["one_class"], generated["all_labelled"]) == (1, 1)
+    lines = _pose_lines({"real": real, "real_total": total, "generated_total": generated})
+    assert "| real (CSAFE) | 2 | 16 | 15 | 13 | 15 | 15 | 81.2% | 0 of 1 |" in lines
+    assert "| generated test | 2 | 16 | 15 | 13 | 15 | 8 | 100.0% | 1 of 1 |" in lines
+    assert lines[-1].endswith("csafe-005772L: supination 5, lateral_heel_strike 3; csafe-007961L: over_pronation 7.")
+    assert _pose_lines({"real": [], "real_total": summarise([]), "generated_total": summarise([])}) == []

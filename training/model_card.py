@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from inference.checkpoint import read_meta
+from inference.decode import load_rgb
 from inference.explain import photo_gradcam
 from inference.forward import two_pass
 from inference.model_store import bundled_checkpoint
@@ -28,11 +29,13 @@ from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.generator.settings import WORN_LOOKS, load_settings
+from training.pose_check import pose_consistency, summarise
 from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_SOLES = REPO.parent / "shared" / "real-soles"
+REAL_POSE = ("left", "toe_down")  # both CSAFE photographs: left shoes, toe at the bottom (SOURCE.md)
 TOLERANCE = 0.08
 
 
@@ -62,16 +65,51 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
 def real_photo_check(predictor: Predictor, out_dir: Path) -> list[dict]:
     """The two CSAFE photographs (left shoes, toe down): found, side, orientation, and a picture."""
     results = []
+    side, orientation = REAL_POSE
     for path in sorted(REAL_SOLES.glob("*.jpg")):
         pred = predictor.predict(path, explain=True)[0]
         results.append({"photo": path.name, "sole_found": "no_sole_found" not in pred.flags, "side": pred.side,
-                        "expected_side": "left", "orientation": pred.orientation, "expected_orientation": "toe_down",
+                        "expected_side": side, "orientation": pred.orientation, "expected_orientation": orientation,
                         "label": pred.label, "confidence": pred.confidence, "flags": pred.flags})
         if pred.heatmap is not None:
             thumb = pred.heatmap.copy()
             thumb.thumbnail((300, 450))
             thumb.save(out_dir / f"real-{path.stem[:13]}.jpg", quality=85)
     return results
+
+
+def pose_checks(predictor: Predictor, data: Path, rows: list[dict], n_generated: int = 100) -> dict:
+    """Each real photo in its eight symmetric poses, and the first generated test photos the same way for comparison.
+
+    Without real photos there is nothing to compare, and the generated ones are not read.
+    """
+    real = [pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE) for path in sorted(REAL_SOLES.glob("*.jpg"))]
+    generated = [pose_consistency(predictor, r["path"], load_rgb(data / r["path"]), r["side"], r["orientation"])
+                 for r in rows[:n_generated]] if real else []
+    return {"real": real, "real_total": summarise(real), "generated_total": summarise(generated)}
+
+
+def _pose_lines(poses: dict) -> list[str]:
+    """The eight-pose table (real photos beside generated ones) and the classes each real photo was given."""
+    real, generated = poses["real_total"], poses["generated_total"]
+    if not real["photos"]:
+        return []
+
+    def row(what: str, t: dict) -> str:
+        return (f"| {what} | {t['photos']} | {t['views']} | {t['found']} | {t['side_right']} | {t['orientation_right']} | "
+                f"{t['labelled']} | {_pct(t['agreement'])} | {t['one_class']} of {t['all_labelled']} |")
+
+    said = "; ".join(f"{r['photo'][:13]}: " + ", ".join(f"{label} {n}" for label, n in r["labels"].items()) for r in poses["real"])
+    return ["", "**In all eight poses.** Each photo was also shown turned through its four quarter turns, each plain and "
+            "mirrored (a mirrored left sole is a right one): the same sole every time, with a known side and toe direction, so "
+            "a steady reading finds it, gets both right and gives one wear class in all eight views. This needs no wear label, "
+            "which makes it the one check of the wear reading possible on these photos; the first "
+            f"{generated['photos']} generated test photos went through the same for comparison (`training/pose_check.py`):", "",
+            "| set | photos | views | sole found | side right | toe direction right | given a class | class agreement "
+            "| one class in all eight |", "| --- " * 9 + "|", row("real (CSAFE)", real), row("generated test", generated), "",
+            "Class agreement is the share of a photo's views given a class that give its most common one; a view whose class "
+            "is withheld (no sole found, or a photo-quality flag such as `too_dark`) is left out of it, and the last column "
+            f"counts only photos given a class in all eight views. Classes given to the real photos' views: {said}."]
 
 
 def sole_free_check(predictor: Predictor) -> dict:
@@ -204,6 +242,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
         rows = list(csv.DictReader(fh))
     pointing = pointing_game(predictor, test_dir, rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
+    poses = pose_checks(predictor, test_dir, rows)
     predictions = read_predictions(fig_dir / "predictions.csv")
     n_fail = failure_strip(test_dir, rows, predictions, fig_dir / "failures.jpg")
     n_light = light_wear_strip(test_dir, rows, fig_dir / "light-wear.jpg")
@@ -214,9 +253,9 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks, "trained_looks": trained,
-             "pointing_game": pointing, "real_photos": real, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
+             "pointing_game": pointing, "real_photos": real, "poses": poses, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    out_md.write_text(render(meta, report, robust, _worn_look_lines(looks, trained), pointing, real, n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
+    out_md.write_text(render(meta, report, robust, _worn_look_lines(looks, trained), pointing, real, _pose_lines(poses), n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
                       encoding="utf-8")
     return facts
 
@@ -326,7 +365,7 @@ def _severity_table(report: dict) -> list[str]:
     return lines
 
 
-def render(meta, report, robust, look_lines, pointing, real, n_fail, n_light, sole_free, figs: Path) -> str:
+def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail, n_light, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
     ci = report["ci95"]
@@ -405,6 +444,7 @@ def render(meta, report, robust, look_lines, pointing, real, n_fail, n_light, so
                   "| photo | sole found | side (expected left) | orientation (expected toe_down) | said | flags |", "| --- | --- | --- | --- | --- | --- |"]
         for r in real:
             lines.append(f"| {r['photo']} | {r['sole_found']} | {r['side']} | {r['orientation']} | {r['label']} ({_pct(r['confidence'])}) | {', '.join(r['flags']) or '-'} |")
+        lines += pose_lines
         lines += ["", " ".join(f"![real photo heatmap]({figs}/real-{r['photo'][:13]}.jpg)" for r in real)]
     else:
         lines.append("The real photographs were not available when this card was generated.")

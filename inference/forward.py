@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 import torch
 
@@ -158,4 +159,42 @@ def symmetric_orientation(model: SoleNet, pre: Preprocessor, crops: Sequence[np.
 def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,
              temperature: float = 1.0, device: str | torch.device = "cpu") -> Forward:
     return read_wear(model, pre, images, read_scene(model, pre, images, device), sides, temperature, device)
+
+
+# The pose check reads a copy whose long side is at most this many model inputs: a sole filling most of
+# the photo still gets about twice the input's pixels along its length in the crop.
+POSE_CHECK_SIDE = 4
+
+
+def _at_most(image: np.ndarray, side: int) -> np.ndarray:
+    scale = side / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    h, w = image.shape[:2]
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], labels: Sequence[int],
+                   views: Sequence[tuple[int, bool]], sides: Sequence[str | None] | None = None,
+                   device: str | torch.device = "cpu") -> np.ndarray:
+    """Whether each photo, read again in each of `views` (quarter turns, mirrored?), keeps its class `labels[i]`.
+
+    A turned or mirrored photo shows the same sole (a mirrored left sole is a
+    right one, so a given side is mirrored with it), and the class does not
+    depend on pose; both passes run again, so the box, the pose and the crop are
+    found afresh. On generated soles the class rarely changes; where it does the
+    first answer is often wrong, and on real photos it changes far more often
+    (MODEL_CARD.md): a check of doubt that does not rest on the model's own
+    probabilities. The views are read from a copy of at most POSE_CHECK_SIDE
+    input sizes on its long side, in one batch, so a 12-megapixel photo costs
+    about what a small one does. Returns a bool per photo (True with no views).
+    """
+    if not views or not len(images):
+        return np.ones(len(images), bool)
+    other = {"left": "right", "right": "left"}
+    small = [_at_most(img, POSE_CHECK_SIDE * pre.input_size) for img in images]
+    posed = [np.ascontiguousarray(apply_pose(img, turns, "right" if mirror else "left")) for turns, mirror in views for img in small]
+    posed_sides = None if sides is None else [other[s] if mirror and s else s for _, mirror in views for s in sides]
+    read = two_pass(model, pre, posed, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(images))
+    return (read == np.asarray(labels)[None]).all(0)
 

@@ -3,7 +3,8 @@
 Steps: safe decode -> pass 1 on the whole photo (is there a sole, where, which
 way, which shoe; a photo of both soles side by side is split in two) ->
 quality gate -> pass 2 on the canonical crop (wear class, zones, severity)
--> temperature-scaled probabilities -> optional Grad-CAM heatmap and zone
+-> temperature-scaled probabilities -> the same photo read again turned and
+mirrored (does the class hold?) -> optional Grad-CAM heatmap and zone
 diagram. One Predictor is safe to share between threads: model calls run
 under a lock (Grad-CAM hooks touch the model).
 """
@@ -21,7 +22,7 @@ from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.explain import overlay, photo_gradcam, zone_diagram
 from inference.export import serving_model
-from inference.forward import Forward, Scene, read_scene, read_wear
+from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
 from inference.preprocess import Box, Preprocessor
 from inference.quality import photo_flags, photo_measures
@@ -111,10 +112,19 @@ class Predictor:
                 picks.append((scene, i))
         unit_scene = Scene.gather(picks)
         unit_images = [u[1] for u in units]
-        fwd = read_wear(self.model, self.pre, unit_images, unit_scene, [u[2] for u in units], self.temperature, self.device)
+        given_sides = [u[2] for u in units]
+        fwd = read_wear(self.model, self.pre, unit_images, unit_scene, given_sides, self.temperature, self.device)
+        # The pose check only for answers that would otherwise go out unflagged: it can add a flag, never remove one.
+        agrees = np.ones(len(units), bool)
+        check = [k for k in range(len(units)) if self.settings.quality.sole_found(fwd.scene.sole_prob[k], fwd.crop_sole_prob[k])
+                 and not self.settings.low_confidence(float(fwd.probabilities[k].max()), float(fwd.zones[k][-1]))]
+        if check:
+            agrees[check] = pose_agreement(self.model, self.pre, [unit_images[k] for k in check],
+                                           fwd.probabilities[check].argmax(1), self.settings.quality.pose_check_views,
+                                           [given_sides[k] for k in check], self.device)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, fwd, explain))
+            results[i].append(self._result(k, img, given, part, fwd, bool(agrees[k]), explain))
         return results
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
@@ -176,7 +186,7 @@ class Predictor:
         return True
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, fwd: Forward,
-                explain: bool) -> Prediction:
+                pose_agrees: bool, explain: bool) -> Prediction:
         tax, q, scene = self.taxonomy, self.settings.quality, fwd.scene
         box: Box = scene.boxes[k]
         flags: list[str] = []
@@ -192,7 +202,7 @@ class Predictor:
         probs = fwd.probabilities[k]
         top = int(probs.argmax())
         severity = float(fwd.zones[k][-1])
-        if self.settings.low_confidence(float(probs[top]), severity):
+        if self.settings.low_confidence(float(probs[top]), severity, pose_agrees):
             flags.append("low_confidence")
         if given_side is None and scene.side_prob[k] < q.min_side_confidence:
             flags.append("side_uncertain")

@@ -25,7 +25,16 @@ class Quality(_Strict):
     min_confidence: float = Field(ge=0, le=1)
     min_side_confidence: float = Field(ge=0.5, le=1)
     symmetric_pose_below: float = Field(ge=0, le=1)
+    # Other poses (quarter turns, mirrored?) the photo is read in again; a class that changes means low_confidence.
+    pose_check_views: tuple[tuple[int, bool], ...] = ()
     unusable: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _real_other_poses(self) -> "Quality":
+        for turns, mirror in self.pose_check_views:
+            if not 0 <= turns <= 3 or (turns, mirror) == (0, False):
+                raise ValueError(f"pose_check_views: {[turns, mirror]} is not another pose (0-3 quarter turns, mirrored or not)")
+        return self
 
     def sole_found(self, photo_prob: float | np.ndarray, crop_prob: float | np.ndarray) -> bool | np.ndarray:
         """Pass 1 must see a sole in the photo, and pass 2's closer look at the found box must not be sure there is none."""
@@ -76,14 +85,19 @@ class InferenceSettings(_Strict):
         readable = np.array([b.pattern_readable for b in self.severity])[self.band_index(severity)]
         return bool(readable) if readable.ndim == 0 else readable
 
-    def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray) -> bool | np.ndarray:
+    def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray,
+                       pose_agrees: bool | np.ndarray = True) -> bool | np.ndarray:
         """The one rule for the `low_confidence` flag (Predictor and evaluation alike).
 
-        Unsure when the top class probability is low, and also when the model
-        reads the sole as so little worn that no pattern can show yet: a nearly
-        new sole can look confidently like anything (MODEL_CARD.md, by severity).
+        Unsure when the top class probability is low; when the model reads the
+        sole as so little worn that no pattern can show yet (a nearly new sole can
+        look confidently like anything: MODEL_CARD.md, by severity); and when the
+        class changes as the same photo is read turned or mirrored
+        (`forward.pose_agreement`) - the one sign of doubt that does not trust the
+        model's own probabilities, which stay high on photos unlike its training data.
         """
-        unsure = (np.asarray(confidence) < self.quality.min_confidence) | ~np.asarray(self.pattern_readable(severity))
+        unsure = ((np.asarray(confidence) < self.quality.min_confidence) | ~np.asarray(self.pattern_readable(severity))
+                  | ~np.asarray(pose_agrees, bool))
         return bool(unsure) if unsure.ndim == 0 else unsure
 
 

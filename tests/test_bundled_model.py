@@ -152,3 +152,18 @@ def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor):
         result = pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE)
         assert result["found"] == 8 and result["orientation_right"] == 8 and result["split"] == 0, result
         assert result["side_right"] >= 6, result
+
+
+def test_real_photos_are_flagged_because_their_class_changes_when_turned(predictor):
+    """An honest "can't tell": the model's probabilities stay high on real soles, but its class does not hold
+    when the same photo is read turned round or mirrored, and the app says it is unsure."""
+    from inference.decode import load_rgb
+    from inference.forward import pose_agreement
+
+    for path in sorted(REAL.glob("*.jpg")):
+        pred = predictor.predict(path)[0]
+        assert pred.label is not None and "low_confidence" in pred.flags, (path.name, pred.confidence, pred.flags)
+        label = TAX.class_ids.index(pred.label)
+        agrees = pose_agreement(predictor.model, predictor.pre, [load_rgb(path)], [label],
+                                predictor.settings.quality.pose_check_views, device=predictor.device)
+        assert not agrees[0], path.name

@@ -331,6 +331,20 @@ def test_low_confidence_rule_covers_unsure_classes_and_soles_too_new_to_read():
     assert settings.low_confidence(edge - 0.01, worn) is True
     got = settings.low_confidence(np.array([0.99, 0.99, edge - 0.01, edge]), np.array([worn, new_sole, worn, 1.0]))
     assert got.tolist() == [False, True, True, False]
+    assert settings.low_confidence(0.99, worn, pose_agrees=False) is True  # sure, but its class changes when turned
+    got = settings.low_confidence(np.array([0.99, 0.99]), np.array([worn, worn]), np.array([True, False]))
+    assert got.tolist() == [False, True]
+
+
+def test_pose_check_views_must_be_other_poses():
+    from inference.config import load_yaml, validated
+    from inference.settings import InferenceSettings
+
+    data = load_yaml("inference")
+    for bad in ([[0, False]], [[4, True]]):
+        data["quality"]["pose_check_views"] = bad
+        with pytest.raises(ConfigError, match="pose_check_views"):
+            validated(data, InferenceSettings, "the inference config")
 
 
 def test_confident_answers_leave_out_exactly_the_photos_the_app_flags():

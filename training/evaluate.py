@@ -22,7 +22,7 @@ from tqdm import tqdm
 from inference.checkpoint import load_checkpoint
 from inference.decode import ImageError, load_rgb
 from inference.export import serving_model
-from inference.forward import two_pass
+from inference.forward import pose_agreement, two_pass
 from inference.preprocess import Preprocessor, image_box_to_scene
 from inference.settings import load_inference_settings
 from inference.taxonomy import off_quarter_deg
@@ -56,15 +56,17 @@ class Collected:
     side_pred: list = field(default_factory=list)
     side_true: list = field(default_factory=list)
     sole_found: list = field(default_factory=list)
+    pose_agrees: list = field(default_factory=list)    # the class held in every other pose read (all True unread)
     ious: list = field(default_factory=list)
     unreadable: list = field(default_factory=list)
 
 
 def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: int = 32, progress: bool = True,
-            transform=None) -> Collected:
+            transform=None, pose_views: tuple[tuple[int, bool], ...] = ()) -> Collected:
     """Run every photo through the Predictor's two-pass forward and backend (raw logits, temperature 1).
 
     `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
+    `pose_views`: other poses each photo is read in again, as the Predictor does, to see if its class holds.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
@@ -90,8 +92,10 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
             kept.append(r)
         if not kept:
             continue
-        fwd = two_pass(model, pre, images, [r.side for r in kept] if given_side else None, 1.0, device)
+        sides = [r.side for r in kept] if given_side else None
+        fwd = two_pass(model, pre, images, sides, 1.0, device)
         c.logits.append(fwd.logits)
+        c.pose_agrees += pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device).tolist()
         c.labels += [r.label for r in kept]
         c.paths += [_relative(r.path, folder) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
@@ -125,9 +129,15 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
-             batch_size: int = 32, progress: bool = True, transform=None) -> dict:
-    """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness)."""
-    c = collect(checkpoint, data, given_side, batch_size, progress, transform)
+             batch_size: int = 32, progress: bool = True, transform=None, pose_check: bool = True) -> dict:
+    """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
+
+    `pose_check` reads every photo again in the poses the app checks (configs/inference.yaml
+    `pose_check_views`), so the low-confidence figures are the app's; it costs one more two-pass
+    forward per view, and reports that only need the answers themselves switch it off.
+    """
+    views = load_inference_settings().quality.pose_check_views if pose_check else ()
+    c = collect(checkpoint, data, given_side, batch_size, progress, transform, views)
     temperature = float(c.meta.get("temperature", 1.0))
     classes = c.meta["classes"]
     logits, y = np.concatenate(c.logits), np.array(c.labels)
@@ -157,7 +167,13 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["zone_mae"] = float(err[:, :-1].mean())
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
-    unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred))
+    agrees = np.array(c.pose_agrees, bool)
+    unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred), agrees)
+    if views:
+        correct = y_pred == y
+        report["pose_check"] = {"views": [list(v) for v in views], "changed": float(np.mean(~agrees)),
+                                "accuracy_changed": float(correct[~agrees].mean()) if (~agrees).any() else None,
+                                "accuracy_held": float(correct[agrees].mean()) if agrees.any() else None}
     if c.zone_true and len(c.zone_true) == len(y):
         report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
     tendency = accuracy_by_tendency(c.mixed, y_pred == y)

@@ -282,6 +282,17 @@ def _confident_row(confident: dict) -> str:
             f"(accuracy {confident['accuracy']:.3f}; {_pct(confident['coverage'])} of the photos, the rest are flagged) |")
 
 
+def _pose_check_rows(check: dict | None) -> list[str]:
+    """How often the class changed when the photo was read again turned or mirrored (then flagged low confidence)."""
+    if check is None:
+        return []
+    turned = {0: "", 1: "a quarter turn", 2: "turned round", 3: "three quarter turns"}
+    views = ", ".join(" and ".join(w for w in (turned[turns], "mirrored" * mirror) if w) for turns, mirror in check["views"])
+    return [f"| class changed when the photo was read again turned or mirrored ({views}; flagged low confidence) | "
+            f"{_pct(check['changed'])} of the photos; right there {_pct(check['accuracy_changed'])}, elsewhere "
+            f"{_pct(check['accuracy_held'])} |"]
+
+
 def _tendency_sentence(by_tendency: list[dict]) -> str:
     if len(by_tendency) < 2:
         return ""
@@ -419,6 +430,7 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
         f"| accuracy | {report['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f}) |",
         f"| macro-F1 | {report['macro_f1']:.3f} (95% CI {ci['macro_f1'][0]:.3f}-{ci['macro_f1'][1]:.3f}) |",
         _confident_row(report["confident"]),
+        *_pose_check_rows(report.get("pose_check")),
         f"| zone-score MAE | {report['zone_mae']:.3f} |",
         f"| severity MAE | {report['severity_mae']:.3f} |",
         f"| side accuracy (detected) | {report['side_accuracy']:.3f} |",

@@ -100,7 +100,7 @@ def robustness_table(checkpoint: Path, data: Path, clean: dict, progress: bool =
 
     rows = [{"condition": "clean", "macro_f1": clean["macro_f1"], "drop_points": 0.0}]
     for name, fn in CORRUPTIONS.items():
-        r = evaluate(checkpoint, data, progress=progress, transform=fn)
+        r = evaluate(checkpoint, data, progress=progress, transform=fn, pose_check=False)  # macro-F1 only
         rows.append({"condition": name, "macro_f1": r["macro_f1"], "drop_points": round(100 * (clean["macro_f1"] - r["macro_f1"]), 1)})
     return rows
 
@@ -131,7 +131,7 @@ def worn_look_table(checkpoint: Path, data: Path, n: int = 300, workers: int = 2
     for look in WORN_LOOKS:
         with tempfile.TemporaryDirectory(prefix=f"solewear-{look}-") as folder:
             write_specs(Path(folder), [replace(spec, worn_look=look) for spec in specs], workers=workers, progress=False)
-            report = evaluate(checkpoint, Path(folder), Path(folder) / "report", progress=False)
+            report = evaluate(checkpoint, Path(folder), Path(folder) / "report", progress=False, pose_check=False)
         table.append({"look": look, "photos": report["n_images"], "macro_f1": report["macro_f1"],
                       "by_severity": [{k: band[k] for k in ("words", "from", "below", "images", "accuracy")}
                                       for band in report.get("by_severity", [])]})

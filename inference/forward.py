@@ -167,6 +167,11 @@ POSE_CHECK_SIDE = 4
 
 
 def _at_most(image: np.ndarray, side: int) -> np.ndarray:
+    """The image shrunk (area averaging) to at most `side` pixels on its long side; smaller ones as they are.
+
+    Shrinking a 12-megapixel photo once is cheaper than cropping and letterboxing it
+    again for every posed view, which would cost the pose check most of its time.
+    """
     scale = side / max(image.shape[:2])
     if scale >= 1:
         return image
@@ -187,13 +192,16 @@ def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarra
     (MODEL_CARD.md): a check of doubt that does not rest on the model's own
     probabilities. The views are read from a copy of at most POSE_CHECK_SIDE
     input sizes on its long side, in one batch, so a 12-megapixel photo costs
-    about what a small one does. Returns a bool per photo (True with no views).
+    about what a small one does; the first answer was read at full size, so on a
+    large photo a change may partly come from the scale (both real CSAFE photos,
+    1024 px, keep their class when only shrunk; generated photos are never shrunk).
+    Returns a bool per photo (True with no views).
     """
     if not views or not len(images):
         return np.ones(len(images), bool)
     other = {"left": "right", "right": "left"}
     small = [_at_most(img, POSE_CHECK_SIDE * pre.input_size) for img in images]
-    posed = [np.ascontiguousarray(apply_pose(img, turns, "right" if mirror else "left")) for turns, mirror in views for img in small]
+    posed = [apply_pose(img, turns, "right" if mirror else "left") for turns, mirror in views for img in small]
     posed_sides = None if sides is None else [other[s] if mirror and s else s for _, mirror in views for s in sides]
     read = two_pass(model, pre, posed, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(images))
     return (read == np.asarray(labels)[None]).all(0)

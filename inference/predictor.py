@@ -114,7 +114,7 @@ class Predictor:
         unit_images = [u[1] for u in units]
         given_sides = [u[2] for u in units]
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, given_sides, self.temperature, self.device)
-        # The pose check only for answers that would otherwise go out unflagged: it can add a flag, never remove one.
+        # The pose check only for found soles not already low-confidence: it can add that flag, never remove one.
         agrees = np.ones(len(units), bool)
         check = [k for k in range(len(units)) if self.settings.quality.sole_found(fwd.scene.sole_prob[k], fwd.crop_sole_prob[k])
                  and not self.settings.low_confidence(float(fwd.probabilities[k].max()), float(fwd.zones[k][-1]))]

@@ -34,6 +34,8 @@ class Quality(_Strict):
         for turns, mirror in self.pose_check_views:
             if not 0 <= turns <= 3 or (turns, mirror) == (0, False):
                 raise ValueError(f"pose_check_views: {[turns, mirror]} is not another pose (0-3 quarter turns, mirrored or not)")
+        if len(set(self.pose_check_views)) != len(self.pose_check_views):
+            raise ValueError("pose_check_views: a pose is listed twice")
         return self
 
     def sole_found(self, photo_prob: float | np.ndarray, crop_prob: float | np.ndarray) -> bool | np.ndarray:

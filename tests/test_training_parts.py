@@ -526,6 +526,10 @@ def test_posed_views_know_each_views_side_and_toe_direction():
     assert {o for _, _, o in views} == set(TAX.orientations)
     assert views[4][1:] == ("left", "toe_up") and np.array_equal(views[4][0], photo[::-1, ::-1])
     assert views[1][0].shape == photo.shape and views[2][0].shape == (4, 6, 3)
+    # A toe pointing right points left once the photo is mirrored (left to right), or turned round.
+    views = posed_views(photo, "right", "toe_right")
+    assert views[1][1:] == ("left", "toe_left") and np.array_equal(views[1][0], photo[:, ::-1])
+    assert views[4][1:] == ("right", "toe_left")
 
 
 def test_pose_lines_set_real_photos_beside_generated_ones():

@@ -95,7 +95,8 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         sides = [r.side for r in kept] if given_side else None
         fwd = two_pass(model, pre, images, sides, 1.0, device)
         c.logits.append(fwd.logits)
-        c.pose_agrees += pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device).tolist()
+        found = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob)  # as in the app: no sole, no class to check
+        c.pose_agrees += (pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device) | ~found).tolist()
         c.labels += [r.label for r in kept]
         c.paths += [_relative(r.path, folder) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
@@ -168,12 +169,18 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
     agrees = np.array(c.pose_agrees, bool)
-    unsure = load_inference_settings().low_confidence(probs.max(1), np.array(c.severity_pred), agrees)
+    settings = load_inference_settings()
+    unsure = settings.low_confidence(probs.max(1), np.array(c.severity_pred), agrees)
     if views:
         correct = y_pred == y
+        added = unsure & ~settings.low_confidence(probs.max(1), np.array(c.severity_pred))  # flagged by the check alone
+
+        def share_right(mask: np.ndarray) -> float | None:
+            return float(correct[mask].mean()) if mask.any() else None
+
         report["pose_check"] = {"views": [list(v) for v in views], "changed": float(np.mean(~agrees)),
-                                "accuracy_changed": float(correct[~agrees].mean()) if (~agrees).any() else None,
-                                "accuracy_held": float(correct[agrees].mean()) if agrees.any() else None}
+                                "accuracy_changed": share_right(~agrees), "accuracy_held": share_right(agrees),
+                                "added": float(np.mean(added)), "accuracy_added": share_right(added)}
     if c.zone_true and len(c.zone_true) == len(y):
         report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
     tendency = accuracy_by_tendency(c.mixed, y_pred == y)

@@ -288,9 +288,10 @@ def _pose_check_rows(check: dict | None) -> list[str]:
         return []
     turned = {0: "", 1: "a quarter turn", 2: "turned round", 3: "three quarter turns"}
     views = ", ".join(" and ".join(w for w in (turned[turns], "mirrored" * mirror) if w) for turns, mirror in check["views"])
-    return [f"| class changed when the photo was read again turned or mirrored ({views}; flagged low confidence) | "
-            f"{_pct(check['changed'])} of the photos; right there {_pct(check['accuracy_changed'])}, elsewhere "
-            f"{_pct(check['accuracy_held'])} |"]
+    return [f"| class changed when the photo was read again {views} (flagged low confidence) | "
+            f"{_pct(check['changed'])} of the photos, right there {_pct(check['accuracy_changed'])} (elsewhere "
+            f"{_pct(check['accuracy_held'])}); {_pct(check['added'])} of the photos were flagged by this check alone, "
+            f"right there {_pct(check['accuracy_added'])} |"]
 
 
 def _tendency_sentence(by_tendency: list[dict]) -> str:
@@ -453,7 +454,8 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
     if real:
         lines += ["Two photos of worn left shoes from the CSAFE Longitudinal Shoe Study (CC BY 4.0), toe at the bottom, on cardboard "
                   "with a ruler and an ID card. They carry no wear label, so only finding, side and orientation can be checked:", "",
-                  "| photo | sole found | side (expected left) | orientation (expected toe_down) | said | flags |", "| --- | --- | --- | --- | --- | --- |"]
+                  f"| photo | sole found | side (expected {REAL_POSE[0]}) | orientation (expected {REAL_POSE[1]}) | said | flags |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         for r in real:
             lines.append(f"| {r['photo']} | {r['sole_found']} | {r['side']} | {r['orientation']} | {r['label']} ({_pct(r['confidence'])}) | {', '.join(r['flags']) or '-'} |")
         lines += pose_lines

@@ -37,7 +37,7 @@ def posed_views(image: np.ndarray, side: str, orientation: str) -> list[tuple[np
     tax = load_taxonomy()
     views = []
     for turns, mirror in SYMMETRIC_VIEWS:
-        view = np.ascontiguousarray(apply_pose(image, turns, "right" if mirror else "left"))
+        view = apply_pose(image, turns, "right" if mirror else "left")
         quarter, mirrored = compose_pose(tax.orientations.index(orientation), side == "right", turns, mirror)
         views.append((view, "right" if mirrored else "left", tax.orientations[quarter]))
     return views

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 import torch
 
@@ -161,27 +160,10 @@ def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], si
     return read_wear(model, pre, images, read_scene(model, pre, images, device), sides, temperature, device)
 
 
-# The pose check reads a copy whose long side is at most this many model inputs: a sole filling most of
-# the photo still gets about twice the input's pixels along its length in the crop.
-POSE_CHECK_SIDE = 4
-
-
-def _at_most(image: np.ndarray, side: int) -> np.ndarray:
-    """The image shrunk (area averaging) to at most `side` pixels on its long side; smaller ones as they are.
-
-    Shrinking a 12-megapixel photo once is cheaper than cropping and letterboxing it
-    again for every posed view, which would cost the pose check most of its time.
-    """
-    scale = side / max(image.shape[:2])
-    if scale >= 1:
-        return image
-    h, w = image.shape[:2]
-    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-
 
 def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], labels: Sequence[int],
                    views: Sequence[tuple[int, bool]], sides: Sequence[str | None] | None = None,
-                   device: str | torch.device = "cpu") -> np.ndarray:
+                   device: str | torch.device = "cpu", where: np.ndarray | None = None) -> np.ndarray:
     """Whether each photo, read again in each of `views` (quarter turns, mirrored?), keeps its class `labels[i]`.
 
     A turned or mirrored photo shows the same sole (a mirrored left sole is a
@@ -190,19 +172,18 @@ def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarra
     found afresh. On generated soles the class rarely changes; where it does the
     first answer is often wrong, and on real photos it changes far more often
     (MODEL_CARD.md): a check of doubt that does not rest on the model's own
-    probabilities. The views are read from a copy of at most POSE_CHECK_SIDE
-    input sizes on its long side, in one batch, so a 12-megapixel photo costs
-    about what a small one does; the first answer was read at full size, so on a
-    large photo a change may partly come from the scale (both real CSAFE photos,
-    1024 px, keep their class when only shrunk; generated photos are never shrunk).
-    Returns a bool per photo (True with no views).
+    probabilities. All views of all photos go through in one batch. Only photos
+    where `where` is True are read (None: all); the others, and every photo when
+    there are no views, count as agreeing.
     """
-    if not views or not len(images):
-        return np.ones(len(images), bool)
-    other = {"left": "right", "right": "left"}
-    small = [_at_most(img, POSE_CHECK_SIDE * pre.input_size) for img in images]
-    posed = [apply_pose(img, turns, "right" if mirror else "left") for turns, mirror in views for img in small]
-    posed_sides = None if sides is None else [other[s] if mirror and s else s for _, mirror in views for s in sides]
-    read = two_pass(model, pre, posed, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(images))
-    return (read == np.asarray(labels)[None]).all(0)
-
+    agrees = np.ones(len(images), bool)
+    picked = np.flatnonzero(agrees if where is None else where)
+    if not views or not len(picked):
+        return agrees
+    posed = [apply_pose(images[i], turns, "right" if mirror else "left") for turns, mirror in views for i in picked]
+    posed_sides = None if sides is None else [
+        None if sides[i] is None else ("right" if compose_pose(0, sides[i] == "right", turns, mirror)[1] else "left")
+        for turns, mirror in views for i in picked]
+    read = two_pass(model, pre, posed, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(picked))
+    agrees[picked] = (read == np.asarray(labels)[picked][None]).all(0)
+    return agrees

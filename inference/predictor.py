@@ -114,18 +114,21 @@ class Predictor:
         unit_images = [u[1] for u in units]
         given_sides = [u[2] for u in units]
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, given_sides, self.temperature, self.device)
-        # The pose check only for found soles not already low-confidence: it can add that flag, never remove one.
-        agrees = np.ones(len(units), bool)
-        check = [k for k in range(len(units)) if self.settings.quality.sole_found(fwd.scene.sole_prob[k], fwd.crop_sole_prob[k])
-                 and not self.settings.low_confidence(float(fwd.probabilities[k].max()), float(fwd.zones[k][-1]))]
-        if check:
-            agrees[check] = pose_agreement(self.model, self.pre, [unit_images[k] for k in check],
-                                           fwd.probabilities[check].argmax(1), self.settings.quality.pose_check_views,
-                                           [given_sides[k] for k in check], self.device)
+        unsure = self._low_confidence(unit_images, given_sides, fwd)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, fwd, bool(agrees[k]), explain))
+            results[i].append(self._result(k, img, given, part, fwd, bool(unsure[k]), explain))
         return results
+
+    def _low_confidence(self, images: list[np.ndarray], sides: list[str | None], fwd: Forward) -> np.ndarray:
+        """The low-confidence rule for each sole; its pose check only reads found soles the rest of the rule
+        has not already flagged, since it can add the flag but never remove it."""
+        confidence, severity = fwd.probabilities.max(1), fwd.zones[:, -1]
+        quality = self.settings.quality
+        check = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob) & ~self.settings.low_confidence(confidence, severity)
+        agrees = pose_agreement(self.model, self.pre, images, fwd.probabilities.argmax(1), quality.pose_check_views, sides,
+                                self.device, where=check)
+        return self.settings.low_confidence(confidence, severity, agrees)
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
@@ -186,7 +189,7 @@ class Predictor:
         return True
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, fwd: Forward,
-                pose_agrees: bool, explain: bool) -> Prediction:
+                unsure: bool, explain: bool) -> Prediction:
         tax, q, scene = self.taxonomy, self.settings.quality, fwd.scene
         box: Box = scene.boxes[k]
         flags: list[str] = []
@@ -202,7 +205,7 @@ class Predictor:
         probs = fwd.probabilities[k]
         top = int(probs.argmax())
         severity = float(fwd.zones[k][-1])
-        if self.settings.low_confidence(float(probs[top]), severity, pose_agrees):
+        if unsure:
             flags.append("low_confidence")
         if given_side is None and scene.side_prob[k] < q.min_side_confidence:
             flags.append("side_uncertain")

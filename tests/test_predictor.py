@@ -193,6 +193,8 @@ def test_pose_agreement_reads_each_photo_in_each_view_and_mirrors_a_given_side()
     assert agree([top_left], mirrored) == [False]  # detected as left (this reader's side head), so not mirrored back
     assert agree([top_left, plain], mirrored + turned_round, ["left", "left"]) == [False, True]  # views and photos kept apart
     assert agree([top_left, plain], ()) == [True, True]
+    labels = two_pass(model, pre, [top_left, plain]).logits.argmax(1)   # a photo left out is not read: it agrees
+    assert pose_agreement(model, pre, [top_left, plain], labels, turned_round, where=np.array([False, True])).tolist() == [True, True]
 
 
 def _scene(boxes, probs):

@@ -96,7 +96,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         fwd = two_pass(model, pre, images, sides, 1.0, device)
         c.logits.append(fwd.logits)
         found = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob)  # as in the app: no sole, no class to check
-        c.pose_agrees += (pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device) | ~found).tolist()
+        c.pose_agrees += pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device, where=found).tolist()
         c.labels += [r.label for r in kept]
         c.paths += [_relative(r.path, folder) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
@@ -137,7 +137,8 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     `pose_check_views`), so the low-confidence figures are the app's; it costs one more two-pass
     forward per view, and reports that only need the answers themselves switch it off.
     """
-    views = load_inference_settings().quality.pose_check_views if pose_check else ()
+    settings = load_inference_settings()
+    views = settings.quality.pose_check_views if pose_check else ()
     c = collect(checkpoint, data, given_side, batch_size, progress, transform, views)
     temperature = float(c.meta.get("temperature", 1.0))
     classes = c.meta["classes"]
@@ -169,7 +170,6 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
     agrees = np.array(c.pose_agrees, bool)
-    settings = load_inference_settings()
     unsure = settings.low_confidence(probs.max(1), np.array(c.severity_pred), agrees)
     if views:
         correct = y_pred == y

@@ -88,6 +88,37 @@ def test_resume_continues_from_last_and_validates_from_the_epoch_asked(smoke_run
     assert bad.returncode != 0 and "validate_from" in bad.stderr and "Traceback" not in bad.stderr
 
 
+class _Stopped(Exception):
+    """Stands for a run killed between two epochs."""
+
+
+def test_best_checkpoint_is_calibrated_when_saved_so_an_interrupted_run_keeps_its_temperature(tmp_path, monkeypatch):
+    import training.train as train_module
+    from training.config import load_config
+
+    real_validate, calls = train_module.validate, []
+
+    def validate_then_stop(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Stopped
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "validate", validate_then_stop)
+    cfg = load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"),
+                      ["optim.epochs=2", "optim.validate_from=1", "data.sources=[{kind: synthetic, n: 48, size: [128, 192], seed: 1}]",
+                       "data.val={kind: synthetic, n: 30, size: [128, 192], seed: 99}"], out=str(tmp_path / "run"))
+    with pytest.raises(_Stopped):
+        train_module.train(cfg, progress=False)
+    # Epoch 1 was the best so far and the run never reached its end: its checkpoint is calibrated all the same,
+    # so a resume that never beats it ships a fitted temperature, not 1.
+    meta = read_meta(tmp_path / "run" / "best")
+    assert meta["epoch"] == 1
+    assert meta["calibration"]["fitted_on"] == "validation"
+    assert meta["temperature"] == meta["calibration"]["temperature"] != 1.0
+    assert meta["calibration"]["val_ece_after"] <= meta["calibration"]["val_ece_before"] + 1e-9
+
+
 def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
     result = solewear("evaluate", "--checkpoint", str(smoke_run / "best.safetensors"),
                       "--manifest", str(test_set / "manifest.csv"), "--out", str(tmp_path / "eval"), "--json")

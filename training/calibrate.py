@@ -14,18 +14,14 @@ import numpy as np
 
 from inference.checkpoint import write_meta
 from training.evaluate import collect
-from training.metrics import expected_calibration_error, fit_temperature, softmax
+from training.metrics import temperature_record
 
 
 def calibrate(checkpoint: Path, data: Path, progress: bool = True) -> dict:
     """Refit and store the temperature; returns the calibration record written into the metadata."""
     collected = collect(checkpoint, data, progress=progress)
     logits, labels = np.concatenate(collected.logits), np.array(collected.labels)
-    t = fit_temperature(logits, labels)
-    record = {"fitted_on": "validation photos, two-pass forward as in the Predictor", "data": str(data),
-              "n_images": int(len(labels)), "temperature": t,
-              "val_ece_before": expected_calibration_error(softmax(logits), labels),
-              "val_ece_after": expected_calibration_error(softmax(logits, t), labels),
-              "previous": collected.meta.get("calibration")}
-    write_meta(checkpoint, dict(collected.meta, temperature=t, calibration=record))
+    record = dict(temperature_record(logits, labels, "validation photos, two-pass forward as in the Predictor"),
+                  data=str(data), n_images=int(len(labels)), previous=collected.meta.get("calibration"))
+    write_meta(checkpoint, dict(collected.meta, temperature=record["temperature"], calibration=record))
     return record

@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from inference.checkpoint import paths, save_checkpoint
+from inference.checkpoint import paths, read_meta, save_checkpoint
 from inference.model import BACKBONES, ModelSpec, SoleNet
 from inference.preprocess import Preprocessor
 from inference.taxonomy import load_taxonomy
@@ -37,13 +37,7 @@ from training.data import (
     sampling_weights,
     usable_for_training,
 )
-from training.metrics import (
-    box_iou,
-    classification_report,
-    expected_calibration_error,
-    fit_temperature,
-    softmax,
-)
+from training.metrics import box_iou, classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews
 
@@ -178,6 +172,17 @@ def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distribute
     }
 
 
+def _calibration(val: dict) -> dict:
+    """Temperature scaling fitted on this epoch's validation logits, for the metadata of the best checkpoint.
+
+    Fitted as the best is written, not when the run ends: a run stopped after
+    its best epoch, then resumed without beating it, would otherwise keep a
+    best checkpoint at temperature 1 (uncalibrated) for good.
+    """
+    record = temperature_record(val["logits"], val["labels"], "validation")
+    return {"temperature": record["temperature"], "calibration": record}
+
+
 def _state_checksum(model: torch.nn.Module) -> str:
     h = hashlib.sha256()
     for k, v in sorted(model.state_dict().items()):
@@ -282,7 +287,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             with open(out / "metrics.csv", "w", newline="") as fh:
                 csv.writer(fh).writerow(METRIC_COLUMNS)
 
-    best_val: dict | None = None
+    saved_best = False  # whether this run (or this part of a resumed one) wrote a best checkpoint
     for epoch in range(start_epoch, cfg.optim.epochs):
         started = time.time()
         train_size = cfg.preprocess.size_at(epoch)
@@ -319,7 +324,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         val = validate(eval_model, val_loader, cfg, d) if epoch + 1 >= cfg.optim.validate_from else None
         improved = val is not None and val["val_macro_f1"] > best_f1
         if improved:
-            best_f1, stale, best_val = val["val_macro_f1"], 0, val
+            best_f1, stale, saved_best = val["val_macro_f1"], 0, True
         elif val is not None:
             stale += 1
         row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
@@ -344,7 +349,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
                 state["ema"] = ema.module.state_dict()
             torch.save(state, state_path)
             if improved:
-                save_checkpoint(out / "best", eval_model, epoch_meta)
+                save_checkpoint(out / "best", eval_model, dict(epoch_meta, **_calibration(val)))
         distributed.barrier(d)
         if cfg.optim.early_stop_patience is not None and stale >= cfg.optim.early_stop_patience:
             if d.main and progress:
@@ -353,22 +358,12 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
 
     checksums = distributed.gather(_state_checksum(model), d)
     best = paths(out / "best")[0]
-    if d.main and best_val is not None:
-        # Temperature scaling on the validation logits of the best epoch, stored in the checkpoint.
-        t = fit_temperature(best_val["logits"], best_val["labels"])
-        meta_path = paths(out / "best")[1]
-        best_meta = json.loads(meta_path.read_text())
-        best_meta["temperature"] = t
-        best_meta["calibration"] = {
-            "fitted_on": "validation", "temperature": t,
-            "val_ece_before": expected_calibration_error(softmax(best_val["logits"]), best_val["labels"]),
-            "val_ece_after": expected_calibration_error(softmax(best_val["logits"], t), best_val["labels"]),
-        }
-        meta_path.write_text(json.dumps(best_meta, indent=2) + "\n")
-        summary = {"best_val_macro_f1": best_f1, "temperature": t, "world_size": d.world, "rank_weight_checksums": checksums}
+    if d.main and saved_best:
+        summary = {"best_val_macro_f1": best_f1, "temperature": read_meta(out / "best")["temperature"],
+                   "world_size": d.world, "rank_weight_checksums": checksums}
         (out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     elif d.main and progress:
-        print("note: no validated epoch of this run beat the best before it, so the best checkpoint and its temperature stay as they were")
+        print("note: no validated epoch of this run beat the best before it, so the best checkpoint (calibrated when it was saved) stays as it was")
     if writer is not None:
         writer.close()
     return best

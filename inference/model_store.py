@@ -22,7 +22,7 @@ def bundled_checkpoint() -> Path | None:
 
 
 NO_MODEL_MESSAGE = (
-    "No model is installed yet. The bundled default model has not been trained and "
-    "shipped with this version, so photos cannot be analysed. Researchers can train "
-    "one with `solewear train` once the training pipeline lands."
+    "No model is installed: the bundled default model (inference/assets/default_model.safetensors "
+    "and its .json) is missing, so photos cannot be analysed. `make model` trains it and puts it "
+    "there; `solewear train` trains one of your own."
 )

@@ -88,6 +88,34 @@ def test_resume_continues_from_last_and_validates_from_the_epoch_asked(smoke_run
     assert bad.returncode != 0 and "validate_from" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_fine_tuning_starts_from_a_trained_checkpoint_and_says_so(smoke_run, tmp_path):
+    from training.config import load_config
+    from training.train import model_for
+
+    parent = smoke_run / "best.safetensors"
+    cfg = load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"), [f"model.init_from={parent}"])
+    model, _ = model_for(cfg)
+    trained, _ = load_checkpoint(parent)
+    assert all(torch.equal(v, trained.state_dict()[k]) for k, v in model.state_dict().items())
+
+    run = tmp_path / "tuned"
+    result = solewear("train", "--config", "configs/smoke.yaml", "--out", str(run), "--set", f"model.init_from={parent}",
+                      "--set", "optim.epochs=1", "--set", "optim.validate_from=1", "--quiet", cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    meta = read_meta(run / "best")
+    assert meta["init_from"] == {"checkpoint": str(parent), "data_fingerprint": read_meta(parent)["data_fingerprint"],
+                                 "epoch": read_meta(parent)["epoch"]}
+    # One epoch on from a trained model, the validation soles are read better than after the parent's first epoch.
+    assert float(_metrics(run)[0]["val_loss"]) < float(_metrics(smoke_run)[0]["val_loss"])
+
+    other = solewear("train", "--config", "configs/smoke.yaml", "--out", str(tmp_path / "bad"), "--set", f"model.init_from={parent}",
+                     "--set", "model.evidence_dim=64", "--quiet", cwd=Path(__file__).parents[1])
+    assert other.returncode == 2 and "evidence_dim (32 there, 64 here)" in other.stderr and "Traceback" not in other.stderr
+    missing = solewear("train", "--config", "configs/smoke.yaml", "--out", str(tmp_path / "bad"), "--set",
+                       f"model.init_from={tmp_path / 'none.safetensors'}", "--quiet", cwd=Path(__file__).parents[1])
+    assert missing.returncode == 2 and "no checkpoint at" in missing.stderr and "Traceback" not in missing.stderr
+
+
 class _Stopped(Exception):
     """Stands for a run killed between two epochs."""
 

@@ -28,6 +28,9 @@ class ModelCfg(_Strict):
     wear_map: bool = False        # dense wear head supervised by generated depth maps (lite0)
     class_pool: Literal["avg", "evidence"] = "avg"   # "evidence": class = mean of a stride-16 class map (lite0)
     evidence_dim: int = Field(128, ge=8, le=1024)     # channels of that map
+    # Start from a trained solewear checkpoint instead of ImageNet: "bundled" (the shipped default model)
+    # or the path of a .safetensors checkpoint. Its architecture and heads must match this section.
+    init_from: str | None = None
 
 
 class PreprocessCfg(_Strict):

@@ -488,7 +488,9 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
         "## Retrain on real labelled photos",
         "Put photos in a folder per class (`CLASS/left/…`, `CLASS/right/…`) or list them in a `manifest.csv`, check them with "
         "`solewear data check DIR`, then `solewear train --config configs/default.yaml --data DIR --out runs/mine` and "
-        "`solewear evaluate --checkpoint runs/mine/best.safetensors --manifest TEST_DIR`.",
+        "`solewear evaluate --checkpoint runs/mine/best.safetensors --manifest TEST_DIR`. With few photos, start from this "
+        "model instead of ImageNet: add `--set model.init_from=bundled` and a shorter, gentler schedule (README.md, "
+        "\"Retrain on your own photos\").",
         "",
     ]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ from training.data import (
     sampling_weights,
     usable_for_training,
 )
+from training.finetune import parent_record, start_from
 from training.metrics import box_iou, classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews
@@ -207,7 +208,9 @@ def model_for(cfg: TrainConfig) -> tuple[SoleNet, Preprocessor]:
     spec = ModelSpec(cfg.model.arch, len(taxonomy.classes), len(taxonomy.zones), len(taxonomy.sides),
                      len(taxonomy.orientations), cfg.model.dropout, cfg.model.wear_map, cfg.model.class_pool,
                      cfg.model.evidence_dim)
-    model = SoleNet(spec, pretrained=cfg.model.pretrained)
+    model = SoleNet(spec, pretrained=cfg.model.pretrained and cfg.model.init_from is None)
+    if cfg.model.init_from is not None:
+        start_from(model, cfg.model.init_from)
     model.freeze_stages(cfg.model.freeze_stages)
     # Channels-last: a training step runs about 1.5x faster on this CPU (benchmarks/train.py), and it is the
     # layout mixed precision wants on CUDA. Checkpoints are saved contiguous, so nothing else sees it.
@@ -273,6 +276,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
         "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
+        "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
     writer = None
     if d.main:

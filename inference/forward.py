@@ -80,8 +80,8 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     say the crop is not yet in the canonical frame (toe up, left shoe), the
     pose is composed with what they saw and those crops are read once more.
     A side the user gave is kept. Where either pass is unsure of the toe's
-    direction (a sole turned near a diagonal), pass 2 reads it from all the
-    crop's symmetric views (`symmetric_orientation`).
+    direction (a sole turned near a diagonal) or of the side, pass 2 reads that
+    from all the crop's symmetric views (`symmetric_pose`).
     """
     sides = list(sides) if sides is not None else [None] * len(images)
     used = [given or det for given, det in zip(sides, scene.side)]
@@ -94,10 +94,14 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     right = load_taxonomy().sides.index("right")
     quality = load_inference_settings().quality
     min_sole = quality.min_sole_probability
-    unsure = [i for i in range(len(images)) if scene.sole_prob[i] >= min_sole
-              and min(orient_p[i].max(), orient_prob[i]) < quality.symmetric_pose_below]
-    if unsure:
-        orient_p[unsure] = symmetric_orientation(model, pre, [crops[i] for i in unsure], device)
+    below = quality.symmetric_pose_below
+    toe_unsure = np.array([min(orient_p[i].max(), orient_prob[i]) < below for i in range(len(images))], bool)
+    side_unsure = np.array([sides[i] is None and min(side_p[i].max(), side_prob[i]) < below for i in range(len(images))], bool)
+    unsure = np.flatnonzero((scene.sole_prob >= min_sole) & (toe_unsure | side_unsure))
+    if len(unsure):
+        sym_orient, sym_side = symmetric_pose(model, pre, [crops[i] for i in unsure], device)
+        orient_p[unsure[toe_unsure[unsure]]] = sym_orient[toe_unsure[unsure]]
+        side_p[unsure[side_unsure[unsure]]] = sym_side[side_unsure[unsure]]
     recheck = []
     for i in range(len(images)):
         if scene.sole_prob[i] < min_sole:  # no sole: nothing to put right
@@ -133,26 +137,32 @@ SYMMETRIC_VIEWS = tuple((turns, mirror) for turns in range(4) for mirror in (Fal
 
 
 @torch.no_grad()
-def symmetric_orientation(model: SoleNet, pre: Preprocessor, crops: Sequence[np.ndarray],
-                          device: str | torch.device = "cpu") -> np.ndarray:
-    """Pass 2's orientation probabilities for each crop, averaged over its eight symmetric views.
+def symmetric_pose(model: SoleNet, pre: Preprocessor, crops: Sequence[np.ndarray],
+                   device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
+    """Pass 2's orientation and side probabilities for each crop, averaged over its eight symmetric views.
 
     Quarter turns and mirrors move no pixel off the grid, so every view shows
     the same sole exactly, in a known other pose; each view's answer is mapped
-    back to the crop's own pose before averaging. The head's leanings towards
-    some directions then cancel: on soles turned near a diagonal, where one
-    view is close to a coin toss, the average picks the right quarter turn
-    markedly more often (configs/inference.yaml, symmetric_pose_below). The
-    result is the same whichever of its views the crop arrived in.
+    back to the crop's own pose (a mirrored view shows the other side) before
+    averaging. The heads' leanings towards some poses then cancel: on soles
+    turned near a diagonal, where one view is close to a coin toss, the average
+    picks the right quarter turn markedly more often, and on real photos it set
+    right the side of the two views of 16 that one view got wrong (configs/
+    inference.yaml, symmetric_pose_below). The result is the same whichever of
+    its views the crop arrived in. Returns (N, orientations) and (N, sides).
     """
-    n_orient = len(load_taxonomy().orientations)
+    tax = load_taxonomy()
+    n_orient, n_views = len(tax.orientations), len(SYMMETRIC_VIEWS)
     batch = torch.stack([pre.to_tensor(apply_pose(c, turns, "right" if mirror else "left"))
                          for c in crops for turns, mirror in SYMMETRIC_VIEWS]).to(device)
-    probs = model(batch)["orientation"].float().softmax(1).cpu().numpy().reshape(len(crops), len(SYMMETRIC_VIEWS), n_orient)
-    aligned = np.zeros((len(crops), n_orient))
+    out = model(batch)
+    orient = out["orientation"].float().softmax(1).cpu().numpy().reshape(len(crops), n_views, n_orient)
+    side = out["side"].float().softmax(1).cpu().numpy().reshape(len(crops), n_views, len(tax.sides))
+    aligned_orient, aligned_side = np.zeros((len(crops), n_orient)), np.zeros((len(crops), len(tax.sides)))
     for v, (turns, mirror) in enumerate(SYMMETRIC_VIEWS):
-        aligned += probs[:, v, [compose_pose(q, False, turns, mirror)[0] for q in range(n_orient)]]
-    return aligned / len(SYMMETRIC_VIEWS)
+        aligned_orient += orient[:, v, [compose_pose(q, False, turns, mirror)[0] for q in range(n_orient)]]
+        aligned_side += side[:, v, ::-1] if mirror else side[:, v]
+    return aligned_orient / n_views, aligned_side / n_views
 
 
 def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,

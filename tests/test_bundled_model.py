@@ -140,7 +140,7 @@ def test_a_photo_of_both_soles_gives_two_results(predictor, left_name, right_nam
 
 
 def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor):
-    """Turned and mirrored, a real sole is still found and its toe direction read; its side in at least 6 of 8 views.
+    """Turned and mirrored, a real sole is still found, and its toe direction and side are read right in every view.
 
     The model card reports the same check (and how often the wear class stays the same) beside generated photos.
     """
@@ -151,19 +151,24 @@ def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor):
     for path in sorted(REAL.glob("*.jpg")):
         result = pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE)
         assert result["found"] == 8 and result["orientation_right"] == 8 and result["split"] == 0, result
-        assert result["side_right"] >= 6, result
+        assert result["side_right"] == 8, result  # 6 of 8 for one photo before the side was read from the symmetric views too
 
 
-def test_real_photos_are_flagged_because_their_class_changes_when_turned(predictor):
-    """An honest "can't tell": the model's probabilities stay high on real soles, but its class does not hold
-    when the same photo is read turned round or mirrored, and the app says it is unsure."""
+def test_a_real_photo_whose_class_changes_when_turned_is_flagged(predictor):
+    """An honest "can't tell": on a real sole the model's probabilities can stay high while its class does not hold
+    when the same photo is read turned round or mirrored; the app then says it is unsure. (Of the two CSAFE photos,
+    007961L changes class; 005772L kept it once its side was read right in every pose.)"""
     from inference.decode import load_rgb
     from inference.forward import pose_agreement
 
+    changed = []
     for path in sorted(REAL.glob("*.jpg")):
         pred = predictor.predict(path)[0]
-        assert pred.label is not None and "low_confidence" in pred.flags, (path.name, pred.confidence, pred.flags)
+        assert pred.label is not None, (path.name, pred.flags)
         label = TAX.class_ids.index(pred.label)
         agrees = pose_agreement(predictor.model, predictor.pre, [load_rgb(path)], [label],
                                 predictor.settings.quality.pose_check_views, device=predictor.device)
-        assert not agrees[0], path.name
+        if not agrees[0]:
+            changed.append(path.name)
+            assert "low_confidence" in pred.flags, (path.name, pred.confidence, pred.flags)
+    assert changed, "no real photo changed class when turned: this test no longer sees the check at work"

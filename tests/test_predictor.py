@@ -241,24 +241,27 @@ def test_pose_seen_on_the_crop_composes_with_the_first_guess():
             assert compose_pose(label[0], label[1] == "right", guess[0], guess[1] == "right") == (true[0], true[1] == "right")
 
 
-def test_symmetric_orientation_reads_one_answer_whichever_way_the_crop_arrives(predictor):
-    """Averaged over its eight symmetric views, a crop's toe direction turns exactly with the crop.
+def test_symmetric_pose_reads_one_answer_whichever_way_the_crop_arrives(predictor):
+    """Averaged over its eight symmetric views, a crop's toe direction turns exactly with the crop, and its side
+    flips exactly when the crop is mirrored.
 
     (A single view need not: near a diagonal the head's leanings towards some
     directions decide, which is what the average removes.)
     """
-    from inference.forward import SYMMETRIC_VIEWS, symmetric_orientation
+    from inference.forward import SYMMETRIC_VIEWS, symmetric_pose
     from inference.preprocess import apply_pose, compose_pose
 
     photo = np.asarray(Image.open(SAMPLES / "01-left.jpg").convert("RGB"))
     crop = predictor.pre.canonical_crop(photo, None, 0, "left")
     model = predictor.torch_model
     views = [apply_pose(crop, turns, "right" if mirror else "left") for turns, mirror in SYMMETRIC_VIEWS]
-    read = symmetric_orientation(model, predictor.pre, [crop, *views])
-    assert np.allclose(read.sum(1), 1, atol=1e-5)
-    for (turns, mirror), seen in zip(SYMMETRIC_VIEWS, read[1:]):
+    orient, side = symmetric_pose(model, predictor.pre, [crop, *views])
+    assert np.allclose(orient.sum(1), 1, atol=1e-5) and np.allclose(side.sum(1), 1, atol=1e-5)
+    assert side[0].argmax() == TAX.sides.index("left")
+    for (turns, mirror), seen, seen_side in zip(SYMMETRIC_VIEWS, orient[1:], side[1:]):
         moved = [compose_pose(q, False, turns, mirror)[0] for q in range(4)]
-        assert np.allclose(seen[moved], read[0], atol=1e-4)
+        assert np.allclose(seen[moved], orient[0], atol=1e-4)
+        assert np.allclose(seen_side[::-1] if mirror else seen_side, side[0], atol=1e-4)
 
 
 def test_a_stretched_crop_gives_the_sole_its_width_and_the_heatmap_finds_its_way_back():

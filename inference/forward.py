@@ -95,13 +95,13 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     quality = load_inference_settings().quality
     min_sole = quality.min_sole_probability
     below = quality.symmetric_pose_below
-    toe_unsure = np.array([min(orient_p[i].max(), orient_prob[i]) < below for i in range(len(images))], bool)
-    side_unsure = np.array([sides[i] is None and min(side_p[i].max(), side_prob[i]) < below for i in range(len(images))], bool)
+    toe_unsure = np.minimum(orient_p.max(1), orient_prob) < below
+    side_unsure = (np.minimum(side_p.max(1), side_prob) < below) & np.array([s is None for s in sides])
     unsure = np.flatnonzero((scene.sole_prob >= min_sole) & (toe_unsure | side_unsure))
     if len(unsure):
         sym_orient, sym_side = symmetric_pose(model, pre, [crops[i] for i in unsure], device)
-        orient_p[unsure[toe_unsure[unsure]]] = sym_orient[toe_unsure[unsure]]
-        side_p[unsure[side_unsure[unsure]]] = sym_side[side_unsure[unsure]]
+        orient_p[unsure] = np.where(toe_unsure[unsure, None], sym_orient, orient_p[unsure])
+        side_p[unsure] = np.where(side_unsure[unsure, None], sym_side, side_p[unsure])
     recheck = []
     for i in range(len(images)):
         if scene.sole_prob[i] < min_sole:  # no sole: nothing to put right

@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from inference.checkpoint import paths, read_meta, save_checkpoint
+from inference.checkpoint import paths, save_checkpoint
 from inference.model import BACKBONES, ModelSpec, SoleNet
 from inference.preprocess import Preprocessor
 from inference.taxonomy import load_taxonomy
@@ -173,17 +173,6 @@ def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distribute
     }
 
 
-def _calibration(val: dict) -> dict:
-    """Temperature scaling fitted on this epoch's validation logits, for the metadata of the best checkpoint.
-
-    Fitted as the best is written, not when the run ends: a run stopped after
-    its best epoch, then resumed without beating it, would otherwise keep a
-    best checkpoint at temperature 1 (uncalibrated) for good.
-    """
-    record = temperature_record(val["logits"], val["labels"], "validation")
-    return {"temperature": record["temperature"], "calibration": record}
-
-
 def _state_checksum(model: torch.nn.Module) -> str:
     h = hashlib.sha256()
     for k, v in sorted(model.state_dict().items()):
@@ -291,7 +280,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             with open(out / "metrics.csv", "w", newline="") as fh:
                 csv.writer(fh).writerow(METRIC_COLUMNS)
 
-    saved_best = False  # whether this run (or this part of a resumed one) wrote a best checkpoint
+    best_temperature: float | None = None  # set when this run (or this part of a resumed one) writes a best checkpoint
     for epoch in range(start_epoch, cfg.optim.epochs):
         started = time.time()
         train_size = cfg.preprocess.size_at(epoch)
@@ -328,7 +317,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         val = validate(eval_model, val_loader, cfg, d) if epoch + 1 >= cfg.optim.validate_from else None
         improved = val is not None and val["val_macro_f1"] > best_f1
         if improved:
-            best_f1, stale, saved_best = val["val_macro_f1"], 0, True
+            best_f1, stale = val["val_macro_f1"], 0
         elif val is not None:
             stale += 1
         row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
@@ -352,8 +341,11 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             if ema is not None:
                 state["ema"] = ema.module.state_dict()
             torch.save(state, state_path)
-            if improved:
-                save_checkpoint(out / "best", eval_model, dict(epoch_meta, **_calibration(val)))
+            if improved:  # calibrated as it is written, not when the run ends: a run stopped after its best epoch,
+                # then resumed without beating it, would otherwise keep that best at temperature 1
+                calibration = temperature_record(val["logits"], val["labels"], "validation")
+                best_temperature = calibration["temperature"]
+                save_checkpoint(out / "best", eval_model, dict(epoch_meta, temperature=best_temperature, calibration=calibration))
         distributed.barrier(d)
         if cfg.optim.early_stop_patience is not None and stale >= cfg.optim.early_stop_patience:
             if d.main and progress:
@@ -362,8 +354,8 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
 
     checksums = distributed.gather(_state_checksum(model), d)
     best = paths(out / "best")[0]
-    if d.main and saved_best:
-        summary = {"best_val_macro_f1": best_f1, "temperature": read_meta(out / "best")["temperature"],
+    if d.main and best_temperature is not None:
+        summary = {"best_val_macro_f1": best_f1, "temperature": best_temperature,
                    "world_size": d.world, "rank_weight_checksums": checksums}
         (out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     elif d.main and progress:

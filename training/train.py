@@ -341,8 +341,9 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             if ema is not None:
                 state["ema"] = ema.module.state_dict()
             torch.save(state, state_path)
-            if improved:  # calibrated as it is written, not when the run ends: a run stopped after its best epoch,
-                # then resumed without beating it, would otherwise keep that best at temperature 1
+            if improved:
+                # Calibrated as it is written, not when the run ends: a run stopped after its best epoch,
+                # then resumed without beating it, would otherwise keep that best at temperature 1.
                 calibration = temperature_record(val["logits"], val["labels"], "validation")
                 best_temperature = calibration["temperature"]
                 save_checkpoint(out / "best", eval_model, dict(epoch_meta, temperature=best_temperature, calibration=calibration))

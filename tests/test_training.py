@@ -209,12 +209,10 @@ def test_two_cpu_processes_end_with_identical_weights(tmp_path):
     out = tmp_path / "ddp"
     result = _torchrun_smoke(out, 29517)
     if result.returncode != 0 and "Signal 6 (SIGABRT)" in result.stderr:  # a Python error in a rank exits with 1 instead
-        # A rank aborted natively (terminate called without an active exception) once, in the clean-clone suite of
-        # 2026-12-03 on the 2-core machine; not reproduced in 24 launches alone or beside CPU load, nor in a suite run.
-        # Reproduced later that day once in 92 launches beside a data generation: rank 1 aborted after rank 0 had
-        # written its best checkpoint, i.e. at teardown or interpreter exit, with no Python frame on the aborting
-        # thread (a native gloo/store thread). The DDP wrapper is already freed before destroy_process_group then.
-        # One more launch on a fresh port; its output stays in the report as a warning for whoever chases it.
+        # A rank rarely aborts natively ("terminate called without an active exception"; twice on 2026-12-03, once
+        # in 92 launches under CPU load), seen after the run's files were written and with no Python frame on the
+        # aborting thread: a native gloo/store thread at exit, cause unknown (README, torchrun). One more launch on
+        # a fresh port; the first one's output stays in the report as a warning for whoever chases it.
         warnings.warn(f"a DDP rank aborted natively; launched once more. Its output:\n{result.stderr[-3000:]}")
         shutil.rmtree(out, ignore_errors=True)
         result = _torchrun_smoke(out, 29518)

@@ -1,8 +1,9 @@
 """Training throughput (images/s) of a run config on this machine.
 
-Two figures: the optimisation step alone (one prepared batch again and again,
-so the model's cost is isolated) and the full step with decoding, cropping and augmentation from a
-generated set through the DataLoader, as `solewear train` runs it.
+Three figures: the optimisation step alone (one prepared batch again and again,
+so the model's cost is isolated), with the frozen stages in PyTorch and in onnxruntime
+(`optim.onnx_frozen`, training/frozen_prefix.py), and the full step with decoding, cropping
+and augmentation from a generated set through the DataLoader, as `solewear train` runs it.
 Usage: python -m benchmarks train [--config configs/default.yaml] [--steps 8]
 """
 
@@ -17,16 +18,17 @@ import torch
 
 from training.config import load_config
 from training.data import read_manifest
+from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
 from training.generator.dataset import GenerateOptions, generate_dataset
 from training.train import losses, model_for
 from training.views import SoleViews
 
 
-def _steps(model, optimizer, batches, cfg) -> float:
+def _steps(model, optimizer, batches, cfg, prefix: OnnxPrefix | None) -> float:
     start = time.perf_counter()
     n = 0
     for batch in batches:
-        terms = losses(model(batch["image"]), batch, cfg.loss)
+        terms = losses(forward(model, batch["image"], prefix), batch, cfg.loss)
         optimizer.zero_grad()
         terms["total"].backward()
         optimizer.step()
@@ -42,6 +44,7 @@ def run(argv: list[str]) -> list[dict]:
     cfg = load_config(args.config)
     model, pre = model_for(cfg)  # the run config's own network, heads and frozen stages
     model.train()
+    prefix = onnx_prefix(model, torch.device("cpu"), pre.input_size, torch.channels_last) if cfg.optim.onnx_frozen else None
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     bs = cfg.optim.batch_size
     label = f"{cfg.model.arch} {pre.input_size}px batch {bs} frozen {cfg.model.freeze_stages}"
@@ -51,9 +54,13 @@ def run(argv: list[str]) -> list[dict]:
         loader = torch.utils.data.DataLoader(views, batch_size=bs, num_workers=cfg.data.workers)
         batches = iter(loader)
         first = next(batches)
-        _steps(model, optimizer, [first], cfg)  # warm-up
-        rows = [{"what": "optimisation step only (one batch, again and again)", "config": label,
-                 "images_per_s": round(_steps(model, optimizer, [first] * args.steps, cfg), 2)}]
-        rows.append({"what": f"full step, {cfg.data.workers} data workers", "config": label,
-                     "images_per_s": round(_steps(model, optimizer, batches, cfg), 2)})
+        rows = []
+        for name, way in (("PyTorch", None), ("onnxruntime", prefix)):
+            if name == "onnxruntime" and prefix is None:
+                continue
+            _steps(model, optimizer, [first], cfg, way)  # warm-up
+            rows.append({"what": f"optimisation step only (one batch, again and again), frozen stages in {name}",
+                         "config": label, "images_per_s": round(_steps(model, optimizer, [first] * args.steps, cfg, way), 2)})
+        rows.append({"what": f"full step, {cfg.data.workers} data workers, as configured", "config": label,
+                     "images_per_s": round(_steps(model, optimizer, batches, cfg, prefix), 2)})
     return rows

@@ -171,22 +171,34 @@ class SoleNet(nn.Module):
         """Input pixels per cell of the wear and evidence maps ("same" padding: cells = ceil(input / stride))."""
         return 16 if self.spec.class_pool == "evidence" else 32
 
-    def _features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The stride-16 map (end of stage 5) and the final stride-32 map of the lite0 backbone."""
+    def _features(self, x: torch.Tensor, start: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """The stride-16 map (end of stage 5) and the final stride-32 map of the lite0 backbone.
+
+        `start` > 0: `x` is already the output of the stem and the first `start` stages.
+        """
         b = self.backbone
-        x = b.bn1(b.conv_stem(x))
-        for i, stage in enumerate(b.blocks):
+        if start == 0:
+            x = b.bn1(b.conv_stem(x))
+        for i, stage in enumerate(b.blocks[start:], start):
             x = stage(x)
             if i == 4:
                 mid = x
         return mid, b.bn2(b.conv_head(x))
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        if not (self.spec.wear_map or self.spec.class_pool == "evidence"):
+    def forward(self, x: torch.Tensor, start: int = 0) -> dict[str, torch.Tensor]:
+        """Raw outputs of every head for a normalised batch.
+
+        `start` > 0 (lite0 only): `x` is the output of the stem and the first `start`
+        stages, computed elsewhere - training runs that frozen prefix in onnxruntime
+        (`training/frozen_prefix.py`), about 4x faster than PyTorch on a CPU.
+        """
+        if self.spec.arch != "efficientnet_lite0":
+            if start:
+                raise ValueError("only the efficientnet_lite0 backbone can start after its first stages")
             f = self.dropout(self.backbone(x))
             return {name: head(f) for name, head in self.heads.items()}
-        mid, fmap = self._features(x)
-        f = self.dropout(self.backbone.forward_head(fmap, pre_logits=True))
+        mid, fmap = self._features(x, start)
+        f = self.dropout(self.backbone.forward_head(fmap, pre_logits=True))  # = backbone(x): lite0 has no classifier
         out = {name: head(f) for name, head in self.heads.items()}
         dense = fmap
         if self.spec.class_pool == "evidence":
@@ -233,6 +245,17 @@ class SoleNet(nn.Module):
             m.eval()  # frozen BatchNorm keeps its ImageNet statistics
         self._frozen = modules
         return count
+
+    def frozen_prefix(self) -> tuple[nn.Module, int] | None:
+        """The frozen stem and stages as one module, and how many stages it covers - for `forward(start=)`.
+
+        Only for lite0 (the others' frozen layers are not one run of stages) and only
+        before stage 5, whose output the evidence map also reads.
+        """
+        n = len(getattr(self, "_frozen", [])) - 2  # conv_stem and bn1 come first
+        if self.spec.arch != "efficientnet_lite0" or not 0 < n <= 4:
+            return None
+        return nn.Sequential(*self._frozen), n
 
     def train(self, mode: bool = True) -> "SoleNet":
         super().train(mode)

@@ -230,6 +230,47 @@ def test_wear_map_head_keeps_the_pooled_heads_and_adds_a_grid():
     assert torch.allclose(a["wear_class"], b["wear_class"], atol=1e-5)  # same features reach the heads
 
 
+def test_frozen_stages_in_onnxruntime_train_the_network_as_pytorch_would():
+    """The CPU speed-up must not change what is learnt: same outputs and gradients, at any training size."""
+    from inference.model import ModelSpec, SoleNet
+    from training.frozen_prefix import forward, onnx_prefix
+
+    torch.manual_seed(0)
+    spec = ModelSpec("efficientnet_lite0", 5, 7, dropout=0.0, wear_map=True, class_pool="evidence", evidence_dim=16)
+    model = SoleNet(spec, pretrained=True)
+    model.freeze_stages(3)
+    model.to(memory_format=torch.channels_last)
+    prefix = onnx_prefix(model, torch.device("cpu"), 64, torch.channels_last)
+    assert prefix is not None and prefix.stages == 3
+    for size in (64, 96):  # progressive resizing feeds other sizes than the exported one
+        x = torch.randn(8, 3, size, size)
+        model.train()  # the frozen stages stay in eval mode, the rest normalises with batch statistics
+        with torch.no_grad():
+            eager, fast = model(x.contiguous(memory_format=torch.channels_last)), forward(model, x, prefix)
+        for head, value in eager.items():
+            assert (value - fast[head]).abs().max() <= 1e-3 * value.abs().max(), head
+        # Gradients in eval mode: with batch statistics of a few photos, a 1e-6 change of the input
+        # already moves some gradients by a few percent, in PyTorch alone.
+        model.eval()
+        grads = []
+        for run in (lambda: model(x.contiguous(memory_format=torch.channels_last)), lambda: forward(model, x, prefix)):
+            model.zero_grad()
+            out = run()
+            (out["wear_class"].logsumexp(1).sum() + out["zones"].sum() + out["wear_map"].square().sum()).backward()
+            grads.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
+        assert grads[0].keys() == grads[1].keys() and len(grads[0]) > 50
+        for name, g in grads[0].items():
+            assert (g - grads[1][name]).norm() <= 1e-2 * g.norm() + 1e-4, name
+    assert onnx_prefix(model, torch.device("cuda"), 64, torch.channels_last) is None  # CUDA keeps eager PyTorch
+    unfrozen = SoleNet(ModelSpec("efficientnet_lite0", 5, 7))
+    assert onnx_prefix(unfrozen, torch.device("cpu"), 64, torch.contiguous_format) is None
+    other = SoleNet(ModelSpec("resnet18", 5, 7))
+    other.freeze_stages(2)
+    assert onnx_prefix(other, torch.device("cpu"), 64, torch.contiguous_format) is None
+    with pytest.raises(ValueError):
+        other(torch.zeros(1, 64, 16, 16), start=2)
+
+
 def test_wear_map_target_follows_the_crop_and_the_pose(tmp_path):
     """The dense target is the generated depth map put through exactly the image's crop and pose."""
     import cv2

@@ -111,6 +111,7 @@ class OptimCfg(_Strict):
     # the best epoch comes late, and each pass over the validation set costs as much as ~1/8 of an epoch.
     validate_from: int = Field(1, ge=1)
     amp: bool = True
+    onnx_frozen: bool = True  # on a CPU, the frozen stem and stages run in onnxruntime (training/frozen_prefix.py)
 
 
 class TrainConfig(_Strict):

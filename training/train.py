@@ -38,6 +38,7 @@ from training.data import (
     usable_for_training,
 )
 from training.finetune import parent_record, start_from
+from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
 from training.metrics import box_iou, classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews
@@ -130,13 +131,13 @@ def _lr_lambda(warmup_steps: int, total_steps: int):
 
 
 @torch.no_grad()
-def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distributed.Dist) -> dict:
+def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distributed.Dist, prefix: OnnxPrefix | None = None) -> dict:
     """Class and zones on canonical crops; presence, box and pose on the photo's scene view; gathered over ranks."""
     model.eval()
     logits, labels, zone_err, side_ok, orient_ok, ious, present, loss_sum, n = [], [], [], [], [], [], [], 0.0, 0
     for batch in loader:
         batch = {k: v.to(d.device) for k, v in batch.items()}
-        out = model(batch["image"])
+        out = forward(model, batch["image"], prefix)
         loss_sum += float(losses(out, batch, cfg.loss)["total"]) * len(batch["label"])
         n += len(batch["label"])
         logits.append(out["wear_class"].float().cpu().numpy())
@@ -144,7 +145,7 @@ def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distribute
         zt = batch["zones"].cpu().numpy()
         zp = out["zones"].float().sigmoid().cpu().numpy()
         zone_err.append(np.abs(zp - zt)[:, :-1][~np.isnan(zt[:, :-1])])
-        scene = model(batch["scene_image"])
+        scene = forward(model, batch["scene_image"], prefix)
         known = batch["scene_side"] >= 0
         side_ok.append((scene["side"].argmax(1) == batch["scene_side"])[known].cpu().numpy())
         orient_ok.append((scene["orientation"].argmax(1) == batch["scene_orientation"]).cpu().numpy())
@@ -251,6 +252,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             ema.module.load_state_dict(state["ema"])
 
     net = DistributedDataParallel(model) if d.active else model
+    prefix = onnx_prefix(model, d.device, pre.input_size, layout) if cfg.optim.onnx_frozen else None
     negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
     train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride)
     val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed, wear_stride=model.wear_stride)
@@ -294,7 +296,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         for batch in bar:
             batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
             with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):
-                terms = losses(net(batch["image"]), batch, cfg.loss)
+                terms = losses(forward(net, batch["image"], prefix), batch, cfg.loss)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(terms["total"]).backward()
             if cfg.optim.grad_clip > 0:
@@ -314,7 +316,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             distribute_bn(model, d.world, reduce=True)
         train_loss = sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d)))
         eval_model = ema.module if ema is not None else model
-        val = validate(eval_model, val_loader, cfg, d) if epoch + 1 >= cfg.optim.validate_from else None
+        val = validate(eval_model, val_loader, cfg, d, prefix) if epoch + 1 >= cfg.optim.validate_from else None
         improved = val is not None and val["val_macro_f1"] > best_f1
         if improved:
             best_f1, stale = val["val_macro_f1"], 0

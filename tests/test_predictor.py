@@ -246,7 +246,8 @@ def test_symmetric_pose_reads_one_answer_whichever_way_the_crop_arrives(predicto
     flips exactly when the crop is mirrored.
 
     (A single view need not: near a diagonal the head's leanings towards some
-    directions decide, which is what the average removes.)
+    directions decide, which is what the average removes.) Whether the average
+    is *right* depends on the model: test_bundled_model.py checks that.
     """
     from inference.forward import SYMMETRIC_VIEWS, symmetric_pose
     from inference.preprocess import apply_pose, compose_pose
@@ -257,7 +258,6 @@ def test_symmetric_pose_reads_one_answer_whichever_way_the_crop_arrives(predicto
     views = [apply_pose(crop, turns, "right" if mirror else "left") for turns, mirror in SYMMETRIC_VIEWS]
     orient, side = symmetric_pose(model, predictor.pre, [crop, *views])
     assert np.allclose(orient.sum(1), 1, atol=1e-5) and np.allclose(side.sum(1), 1, atol=1e-5)
-    assert side[0].argmax() == TAX.sides.index("left")
     for (turns, mirror), seen, seen_side in zip(SYMMETRIC_VIEWS, orient[1:], side[1:]):
         moved = [compose_pose(q, False, turns, mirror)[0] for q in range(4)]
         assert np.allclose(seen[moved], orient[0], atol=1e-4)

@@ -44,7 +44,7 @@ screenshot: $(STAMP) browser
 samples: $(STAMP)
 	$(BIN)/python -m training.samples data/samples
 
-# Regenerate the training data, retrain the bundled default model and rewrite MODEL_CARD.md (81 minutes on 2 cores on 2026-12-02, 117 that evening on a slower machine; 49 on 2026-11-24, when the machine ran about 1.9x faster).
+# Regenerate the training data, retrain the bundled default model and rewrite MODEL_CARD.md (81 minutes on 2 cores on 2026-12-02, 117 that evening on a slower machine; 49 on 2026-11-24, when the machine ran about 1.9x faster; about 100 at the pace of 2026-12-03, a slower day still, with the frozen stages in onnxruntime: three epochs measured).
 MODEL_DATA := data/generated
 model: $(STAMP)
 	$(BIN)/solewear generate $(MODEL_DATA)/train --n 8000 --seed 1 --workers 2 --quiet

@@ -55,9 +55,7 @@ def run(argv: list[str]) -> list[dict]:
         batches = iter(loader)
         first = next(batches)
         rows = []
-        for name, way in (("PyTorch", None), ("onnxruntime", prefix)):
-            if name == "onnxruntime" and prefix is None:
-                continue
+        for name, way in [("PyTorch", None), *([("onnxruntime", prefix)] if prefix else [])]:
             _steps(model, optimizer, [first], cfg, way)  # warm-up
             rows.append({"what": f"optimisation step only (one batch, again and again), frozen stages in {name}",
                          "config": label, "images_per_s": round(_steps(model, optimizer, [first] * args.steps, cfg, way), 2)})

@@ -8,6 +8,7 @@ so the ONNX model is self-describing. Export checks parity with PyTorch.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import warnings
@@ -20,6 +21,28 @@ from inference.model import SoleNet
 
 HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
 CACHE_DIR = Path(os.environ.get("SOLEWEAR_CACHE", Path.home() / ".cache" / "solewear"))
+
+
+def trace_to_onnx(module: torch.nn.Module, example: torch.Tensor, out: str | io.BytesIO, input_names: list[str],
+                  output_names: list[str], dynamic_axes: dict) -> None:
+    """The project's one way to write a module as ONNX: the TorchScript exporter, opset 17."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
+        torch.onnx.export(module, (example,), out, input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=17, dynamo=False)
+
+
+def cpu_session(model: str | bytes, threads: int = 0, spinning: bool = True):
+    """An onnxruntime CPU session (threads 0: onnxruntime's choice). `spinning` False: idle threads sleep,
+    for a session that shares the CPU with PyTorch between its calls."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = threads
+    if not spinning:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
 
 
 class _TupleHeads(torch.nn.Module):
@@ -39,11 +62,8 @@ def export_onnx(model: SoleNet, meta: dict, out: str | Path, check: bool = True)
     model = model.cpu().eval()
     size = int(meta["preprocess"]["input_size"])
     dummy = torch.zeros(2, 3, size, size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
-        torch.onnx.export(_TupleHeads(model).eval(), (dummy,), str(out), input_names=["image"], output_names=list(HEADS),
-                          dynamic_axes={"image": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}},
-                          opset_version=17, dynamo=False)
+    trace_to_onnx(_TupleHeads(model).eval(), dummy, str(out), ["image"], list(HEADS),
+                  {"image": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
     out.with_suffix(".json").write_text(json.dumps(dict(meta, onnx_outputs=list(HEADS)), indent=2) + "\n")
     if check:
         x = torch.randn(3, 3, size, size)
@@ -60,11 +80,7 @@ class OnnxModel:
     """Callable like SoleNet (tensor in, dict of tensors out), run by onnxruntime on the CPU."""
 
     def __init__(self, path: str | Path) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(str(path))
 
     @classmethod
     def for_checkpoint(cls, model: SoleNet, meta: dict, checkpoint: Path) -> "OnnxModel":

@@ -243,7 +243,7 @@ class SoleNet(nn.Module):
                 p.requires_grad_(False)
                 count += p.numel()
             m.eval()  # frozen BatchNorm keeps its ImageNet statistics
-        self._frozen = modules
+        self._frozen, self._frozen_stages = modules, n
         return count
 
     def frozen_prefix(self) -> tuple[nn.Module, int] | None:
@@ -252,7 +252,7 @@ class SoleNet(nn.Module):
         Only for lite0 (the others' frozen layers are not one run of stages) and only
         before stage 5, whose output the evidence map also reads.
         """
-        n = len(getattr(self, "_frozen", [])) - 2  # conv_stem and bn1 come first
+        n = getattr(self, "_frozen_stages", 0)
         if self.spec.arch != "efficientnet_lite0" or not 0 < n <= 4:
             return None
         return nn.Sequential(*self._frozen), n

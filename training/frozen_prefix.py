@@ -14,11 +14,11 @@ On CUDA the eager network stays (mixed precision, no host round trip).
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 import torch
 
+from inference.export import cpu_session, trace_to_onnx
 from inference.model import SoleNet
 
 
@@ -26,23 +26,13 @@ class OnnxPrefix:
     """Callable: a normalised image batch in, the output of the frozen stages out (in `layout`)."""
 
     def __init__(self, module: torch.nn.Module, stages: int, input_size: int, layout: torch.memory_format) -> None:
-        import onnxruntime as ort
-
         self.stages = stages
         self.layout = layout
         buffer = io.BytesIO()
-        module = module.eval()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
-            torch.onnx.export(module, (torch.zeros(2, 3, input_size, input_size),), buffer, input_names=["image"],
-                              output_names=["features"], opset_version=17, dynamo=False,
-                              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})  # progressive resizing
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = torch.get_num_threads()
+        trace_to_onnx(module.eval(), torch.zeros(2, 3, input_size, input_size), buffer, ["image"], ["features"],
+                      {"image": {0: "batch", 2: "height", 3: "width"}})  # any size: progressive resizing
         # Between its calls the CPU belongs to PyTorch and the data workers: no busy-waiting threads.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(buffer.getvalue(), opts, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(buffer.getvalue(), threads=torch.get_num_threads(), spinning=False)
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         x = np.ascontiguousarray(images.detach().cpu().numpy(), dtype=np.float32)

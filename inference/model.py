@@ -174,8 +174,11 @@ class SoleNet(nn.Module):
     def _features(self, x: torch.Tensor, start: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """The stride-16 map (end of stage 5) and the final stride-32 map of the lite0 backbone.
 
-        `start` > 0: `x` is already the output of the stem and the first `start` stages.
+        `start` > 0: `x` is already the output of the stem and the first `start` stages;
+        at most 4, since the stride-16 map is stage 5's output.
         """
+        if not 0 <= start <= 4:
+            raise ValueError(f"start must lie in 0..4 (stages before the stride-16 map), not {start}")
         b = self.backbone
         if start == 0:
             x = b.bn1(b.conv_stem(x))

@@ -174,11 +174,8 @@ class SoleNet(nn.Module):
     def _features(self, x: torch.Tensor, start: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """The stride-16 map (end of stage 5) and the final stride-32 map of the lite0 backbone.
 
-        `start` > 0: `x` is already the output of the stem and the first `start` stages;
-        at most 4, since the stride-16 map is stage 5's output.
+        `start` > 0: `x` is already the output of the stem and the first `start` stages.
         """
-        if not 0 <= start <= 4:
-            raise ValueError(f"start must lie in 0..4 (stages before the stride-16 map), not {start}")
         b = self.backbone
         if start == 0:
             x = b.bn1(b.conv_stem(x))
@@ -193,11 +190,14 @@ class SoleNet(nn.Module):
 
         `start` > 0 (lite0 only): `x` is the output of the stem and the first `start`
         stages, computed elsewhere - training runs that frozen prefix in onnxruntime
-        (`training/frozen_prefix.py`), about 4x faster than PyTorch on a CPU.
+        (`training/frozen_prefix.py`), about 4x faster than PyTorch on a CPU. At most 4:
+        the stride-16 map the evidence head reads is stage 5's output.
         """
+        if start and self.spec.arch != "efficientnet_lite0":
+            raise ValueError("only the efficientnet_lite0 backbone can start after its first stages")
+        if not 0 <= start <= 4:
+            raise ValueError(f"start must lie in 0..4 (the stages before the stride-16 map), not {start}")
         if self.spec.arch != "efficientnet_lite0":
-            if start:
-                raise ValueError("only the efficientnet_lite0 backbone can start after its first stages")
             f = self.dropout(self.backbone(x))
             return {name: head(f) for name, head in self.heads.items()}
         mid, fmap = self._features(x, start)

@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from inference.decode import load_rgb
 from inference.forward import read_scene, read_wear, symmetric_pose
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.taxonomy import load_taxonomy
 from tests.conftest import REPO
+from training.data import read_dataset, record_box
 
 TAX = load_taxonomy()
 SAMPLES = REPO / "data" / "samples"
@@ -60,12 +62,11 @@ def test_sides_and_rotations_of_generated_soles_come_out_right(predictor):
 
 def test_the_eight_view_average_reads_every_samples_side_and_toe_direction(predictor):
     """symmetric_pose, which pass 2 falls back on when one view of the crop is unsure, gets both right on each sample."""
-    rows = list(csv.DictReader(open(SAMPLES / "manifest.csv")))
-    crops = [predictor.pre.crop(np.asarray(Image.open(SAMPLES / r["path"]).convert("RGB")),
-                                tuple(float(r[k]) for k in ("box_x0", "box_y0", "box_x1", "box_y1"))) for r in rows]
+    records = read_dataset(SAMPLES)
+    crops = [predictor.pre.crop(load_rgb(r.path), record_box(r)) for r in records]
     orient, side = symmetric_pose(predictor.torch_model, predictor.pre, crops)  # the soles as photographed
-    assert [TAX.sides[i] for i in side.argmax(1)] == [r["side"] for r in rows]
-    assert [TAX.orientations[i] for i in orient.argmax(1)] == [r["orientation"] for r in rows]
+    assert [TAX.sides[i] for i in side.argmax(1)] == [r.side for r in records]
+    assert orient.argmax(1).tolist() == [r.orientation for r in records]
 
 
 def test_a_wrong_first_look_at_the_pose_is_corrected_on_the_crop(predictor):

@@ -7,6 +7,7 @@ inference and export never rely on code defaults. Nothing is unpickled.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -23,6 +24,11 @@ def paths(path: str | Path) -> tuple[Path, Path]:
     p = Path(path)
     stem = p.with_suffix("") if p.suffix in {".safetensors", ".json"} else p
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def weights_digest(path: str | Path, length: int = 20) -> str:
+    """The SHA-256 of a checkpoint's weights file (hex, cut to `length`): its version, wherever it lies."""
+    return hashlib.sha256(paths(path)[0].read_bytes()).hexdigest()[:length]
 
 
 def save_checkpoint(path: str | Path, model: SoleNet, meta: dict) -> Path:

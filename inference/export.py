@@ -7,7 +7,6 @@ so the ONNX model is self-describing. Export checks parity with PyTorch.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.checkpoint import weights_digest
 from inference.model import SoleNet
 
 HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
@@ -91,8 +91,7 @@ class OnnxModel:
         same weights with another input size in their metadata reuse a stale export.
         The cache holds only model files, never anything a user uploaded.
         """
-        digest = hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()[:20]
-        path = CACHE_DIR / f"{digest}-{int(meta['preprocess']['input_size'])}px.onnx"
+        path = CACHE_DIR / f"{weights_digest(checkpoint)}-{int(meta['preprocess']['input_size'])}px.onnx"
         if not path.is_file():
             export_onnx(model, meta, path)
         return cls(path)

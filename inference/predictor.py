@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inference.checkpoint import load_checkpoint
+from inference.checkpoint import load_checkpoint, weights_digest
 from inference.decode import ImageError, load_rgb
 from inference.explain import overlay, photo_gradcam, zone_diagram
 from inference.export import serving_model
@@ -49,6 +49,7 @@ class Predictor:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model, self.meta = load_checkpoint(checkpoint, self.device)
         self.checkpoint = Path(checkpoint)
+        self.model_version = weights_digest(self.checkpoint)   # recorded with every saved case reading
         self.pre = Preprocessor.from_meta(self.meta)
         self.temperature = float(self.meta.get("temperature", 1.0))
         self.settings = settings or load_inference_settings()

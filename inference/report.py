@@ -26,7 +26,7 @@ _FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'
                        "\u2026": "...", "\u2212": "-", "\u00a0": " "})
 
 
-def _latin1(text: str) -> str:
+def latin1(text: str) -> str:
     return text.translate(_FOLD).encode("latin-1", "replace").decode("latin-1")
 
 
@@ -50,35 +50,37 @@ class ReportInput:
     date: dt.date = field(default_factory=dt.date.today)
 
 
-class _Pdf(FPDF):
+class ReportPdf(FPDF):
+    """A4 pages with the one-line footer every solewear report carries (date, model, not a diagnosis)."""
+
     footer_text = ""
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("Helvetica", size=7)
         self.set_text_color(110)
-        self.cell(0, 5, _latin1(f"{self.footer_text}  -  page {self.page_no()}"), align="C")
+        self.cell(0, 5, latin1(f"{self.footer_text}  -  page {self.page_no()}"), align="C")
         self.set_text_color(0)
 
 
-def _heading(pdf: FPDF, text: str, size: int = 12) -> None:
+def heading(pdf: FPDF, text: str, size: int = 12) -> None:
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", size)
-    pdf.multi_cell(0, 6, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", size=9)
 
 
 def _plain(text: str) -> str:
     """Latin-1 text with fpdf2's markdown markers (**, __, --) defused."""
-    return _latin1(text).replace("**", "*").replace("__", "_").replace("--", "-")
+    return latin1(text).replace("**", "*").replace("__", "_").replace("--", "-")
 
 
-def _para(pdf: FPDF, text: str, bold_prefix: str = "") -> None:
+def paragraph(pdf: FPDF, text: str, bold_prefix: str = "") -> None:
     prefix = f"**{_plain(bold_prefix)}** " if bold_prefix else ""
     pdf.multi_cell(0, 4.5, prefix + _plain(text), align="L", markdown=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _thumb(image: Image.Image, max_px: int = 600) -> Image.Image:
+def thumbnail(image: Image.Image, max_px: int = 600) -> Image.Image:
     """Downscale and JPEG-compress for the PDF (a 12 MP photo as raw pixels would make a 30 MB report)."""
     image = image.convert("RGB")
     image.thumbnail((max_px, max_px))
@@ -90,8 +92,8 @@ def _thumb(image: Image.Image, max_px: int = 600) -> Image.Image:
 def _shoe(pdf: FPDF, pred: Prediction) -> None:
     v = verdict(pred)
     name = pred.path + (f" ({pred.part} half)" if pred.part else "")
-    _heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
-    _para(pdf, name)
+    heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
+    paragraph(pdf, name)
     pictures = [Image.fromarray(pred.photo)] if pred.photo is not None else []
     if pred.label is not None:  # no heatmap or zone diagram where no honest answer exists
         pictures += [p for p in (pred.heatmap, pred.diagram) if p is not None]
@@ -102,88 +104,88 @@ def _shoe(pdf: FPDF, pred: Prediction) -> None:
             y = pdf.get_y()
         x = pdf.l_margin
         for picture in pictures:
-            picture = _thumb(picture)
+            picture = thumbnail(picture)
             width = height * picture.width / picture.height
             pdf.image(picture, x=x, y=y, w=width, h=height)
             x += width + 4
         pdf.set_y(y + height + 2)
     if pred.label is not None and pred.confidence is not None:
-        _para(pdf, f"{pred.confidence:.0%}; side {pred.side} ({pred.side_source}); orientation {pred.orientation}.",
+        paragraph(pdf, f"{pred.confidence:.0%}; side {pred.side} ({pred.side_source}); orientation {pred.orientation}.",
               "Confidence:")
     if v.shows:
-        _para(pdf, v.shows + ".", "What the sole shows:")
+        paragraph(pdf, v.shows + ".", "What the sole shows:")
     if pred.label is not None and pred.severity_words:
-        _para(pdf, pred.severity_words + ".", "Wear:")
+        paragraph(pdf, pred.severity_words + ".", "Wear:")
     if pred.label is not None and pred.replacement_hint:
-        _para(pdf, pred.replacement_hint, "Replacement:")
+        paragraph(pdf, pred.replacement_hint, "Replacement:")
     for reason in v.reasons:
-        _para(pdf, reason, "Note:")
+        paragraph(pdf, reason, "Note:")
 
 
-def _table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
+def table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
     pdf.set_font("Helvetica", size=9)
-    with pdf.table(text_align="LEFT", line_height=5, first_row_as_headings=True) as table:
+    with pdf.table(text_align="LEFT", line_height=5, first_row_as_headings=True) as grid:
         for cells in [header, *rows]:
-            row = table.row()
+            row = grid.row()
             for cell in cells:
-                row.cell(_latin1(cell))
+                row.cell(latin1(cell))
 
 
 def build_report(data: ReportInput) -> bytes:
     """The whole report as PDF bytes."""
     kb = load_knowledge()
     flag_messages = load_inference_settings().flag_messages
-    pdf = _Pdf(format="A4")
+    pdf = ReportPdf(format="A4")
     pdf.footer_text = f"solewear report, {data.date.isoformat()}. {data.model_info}. Not a diagnosis."
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 9, "solewear - shoe wear report", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", size=9)
-    _para(pdf, data.date.strftime("%d %B %Y") + (f"   Reference: {data.reference}" if data.reference else ""))
+    paragraph(pdf, data.date.strftime("%d %B %Y") + (f"   Reference: {data.reference}" if data.reference else ""))
     pdf.set_fill_color(255, 243, 205)
-    pdf.multi_cell(0, 4.5, _latin1(data.advice.disclaimer), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.5, latin1(data.advice.disclaimer), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     for pred in data.predictions:
         _shoe(pdf, pred)
 
-    header, rows = zone_table(data.predictions)
+    header, rows = zonetable(data.predictions)
     if len(header) > 1:
-        _heading(pdf, "Wear by zone (0 = new, 1 = worn through)")
-        _table(pdf, header, rows)
+        heading(pdf, "Wear by zone (0 = new, 1 = worn through)")
+        table(pdf, header, rows)
     if data.pair is not None and data.pair.summary:
-        _heading(pdf, "Left and right compared")
-        _para(pdf, data.pair.summary)
+        heading(pdf, "Left and right compared")
+        paragraph(pdf, data.pair.summary)
         for note in data.pair.notes:
-            _para(pdf, note, "Note:")
+            paragraph(pdf, note, "Note:")
 
-    _heading(pdf, "What it may mean")
+    heading(pdf, "What it may mean")
     if data.advice.cant_tell:
-        _para(pdf, data.advice.cant_tell)
+        paragraph(pdf, data.advice.cant_tell)
     for pattern, description in data.advice.meanings:
-        _para(pdf, description, f"{pattern}:")
+        paragraph(pdf, description, f"{pattern}:")
     for contributor in data.advice.contributors:
-        _para(pdf, contributor.text, f"{contributor.title}.")
+        paragraph(pdf, contributor.text, f"{contributor.title}.")
 
     if data.checklist:
-        _heading(pdf, "Clinical checklist")
+        heading(pdf, "Clinical checklist")
         for item in data.checklist:
-            _para(pdf, item.detail, f"[{'x' if item.done else ' '}] {item.title}:")
+            paragraph(pdf, item.detail, f"[{'x' if item.done else ' '}] {item.title}:")
             if item.note:
-                _para(pdf, item.note, "     Finding:")
+                paragraph(pdf, item.note, "     Finding:")
     if data.notes:
-        _heading(pdf, "Notes")
-        _para(pdf, data.notes)
+        heading(pdf, "Notes")
+        paragraph(pdf, data.notes)
 
-    _heading(pdf, "When to see a clinician")
+    heading(pdf, "When to see a clinician")
     for flag in data.advice.red_flags:
-        _para(pdf, "- " + flag.text)
+        paragraph(pdf, "- " + flag.text)
     flagged = sorted({f for p in data.predictions for f in p.flags})
     if flagged:
-        _heading(pdf, "Photo quality notes")
+        heading(pdf, "Photo quality notes")
         for f in flagged:
-            _para(pdf, flag_messages[f], f"{f}:")
-    _heading(pdf, "Sources", 10)
+            paragraph(pdf, flag_messages[f], f"{f}:")
+    heading(pdf, "Sources", 10)
     for source in kb.sources.values():
-        _para(pdf, f"{source.title} ({source.where}).")
+        paragraph(pdf, f"{source.title} ({source.where}).")
     return bytes(pdf.output())

@@ -54,9 +54,22 @@ class SeverityBand(_Strict):
     pattern_readable: bool = True  # False: too little wear to show a runner's pattern
 
 
+class CaseLog(_Strict):
+    """The clinic case log (`inference.cases`): off unless a clinician turns it on."""
+
+    enabled: bool = False
+    # A SQLite file (created owner-only) or a SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.
+    database: str
+    # Where photos are kept under their content hash; None: a folder beside a SQLite file.
+    photos: str | None = None
+    # A zone whose wear grew this much more than the sole's average since the last visit is pointed out.
+    faster_than_rest: float = Field(gt=0, le=1)
+
+
 class InferenceSettings(_Strict):
     quality: Quality
     pair: Pair
+    case_log: CaseLog
     severity: tuple[SeverityBand, ...]
     worn_through_zone: float = Field(gt=0, le=1)
     flag_messages: dict[str, str]

@@ -32,7 +32,7 @@ def dhash(img: Image.Image, size: int = 8) -> int:
 def check(folder: Path, against: Path | None = None, near_bits: int = 4) -> dict:
     folder = Path(folder)
     taxonomy = load_taxonomy()
-    report: dict = {"folder": str(folder), "problems": []}
+    report: dict = {"folder": str(folder), "problems": [], "notes": []}
     manifest = folder / "manifest.csv"
     split_of: dict[str, str] = {}
     if manifest.is_file():
@@ -58,7 +58,10 @@ def check(folder: Path, against: Path | None = None, near_bits: int = 4) -> dict
         report["problems"].append(f"{report['side_counts']['unknown']} image(s) without a side: they cannot be used for training")
     empty = [c for c, n in report["class_counts"].items() if n == 0]
     if empty:
-        report["problems"].append(f"no images for class(es): {', '.join(empty)}")
+        # Not a defect: a clinic's export or a fine-tuning set often holds some classes only (the
+        # sampler balances the classes present). A model trained from scratch on it cannot learn them.
+        report["notes"].append(f"no images for class(es): {', '.join(empty)} - fine for fine-tuning "
+                               "(model.init_from); a model trained from scratch on this set cannot learn them")
 
     unreadable, by_hash, hashes = [], defaultdict(list), []
     for r in records:
@@ -106,6 +109,7 @@ def format_report(report: dict) -> str:
     for key in ("unreadable", "exact_duplicates", "near_duplicates", "shoe_id_in_two_splits"):
         for item in report.get(key, [])[:10]:
             lines.append(f"  {key}: {item}")
+    lines += [f"note: {n}" for n in report.get("notes", [])]
     lines.append("problems:" if report["problems"] else "no problems found")
     lines += [f"  - {p}" for p in report["problems"]]
     return "\n".join(lines)

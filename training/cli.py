@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from inference.cases.cli import add_commands as add_case_commands
 from inference.cli import add_commands as add_inference_commands
 from inference.config import ConfigError
 
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_cmd_data_check)
 
     add_inference_commands(sub)
+    add_case_commands(sub)
     return parser
 
 

@@ -1,7 +1,9 @@
 """The clinician's page: both shoes side by side, zone table, asymmetry, checklist and a PDF report.
 
 Nothing typed here (reference, findings, notes) is stored: it lives in this
-browser session and in the PDF the clinician chooses to download.
+browser session and in the PDF the clinician chooses to download - unless
+the clinician switches the case log on and saves a visit with the runner's
+consent (`ui.cases`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from inference.pair import zone_table
 from inference.report import ChecklistItem, ReportInput, build_report
 from inference.results import Prediction
 from inference.taxonomy import load_taxonomy
+from ui.cases import case_log_switch, cases_page, save_visit_form
 from ui.shared import EXAMPLE_PAIR, NOT_STORED, UPLOAD_TYPES, Photo, analyse, get_predictor, pair_section, result_cards
 
 STATE = "clinician_results"
@@ -54,7 +57,13 @@ def _checklist(suggested, more) -> list[ChecklistItem]:
 
 def clinician_page() -> None:
     st.caption("An intake aid: the wear on the soles as a starting point for your own assessment. " + NOT_STORED +
-               " Notes and findings stay in this browser session and in the report you download.")
+               " Notes and findings stay in this browser session and in the report you download, unless you save "
+               "a visit to the case log with the runner's consent.")
+    log = case_log_switch()
+    if log is not None and st.radio("Case log", ["New visit", "Cases"], horizontal=True, key="clinic_mode",
+                                    label_visibility="collapsed") == "Cases":
+        cases_page(log)
+        return
     photos = _inputs()
     if not photos:
         return
@@ -79,3 +88,5 @@ def clinician_page() -> None:
     # A callable: the PDF is built when the button is clicked, not again on every tick of the checklist.
     st.download_button("Download the report (PDF)", data=lambda: build_report(report), file_name="solewear-report.pdf",
                        mime="application/pdf", icon=":material/download:")
+    if log is not None:
+        save_visit_form(log, photos, predictions)

@@ -149,7 +149,7 @@ def build_report(data: ReportInput) -> bytes:
     for pred in data.predictions:
         _shoe(pdf, pred)
 
-    header, rows = zonetable(data.predictions)
+    header, rows = zone_table(data.predictions)
     if len(header) > 1:
         heading(pdf, "Wear by zone (0 = new, 1 = worn through)")
         table(pdf, header, rows)

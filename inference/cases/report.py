@@ -27,7 +27,8 @@ def _photos(pdf: ReportPdf, case: CaseRecord, photo_bytes) -> None:
     for visit in case.visits:
         if pdf.get_y() + height + 8 > pdf.page_break_trigger:
             pdf.add_page()
-        paragraph(pdf, visit.visit_date.isoformat() + (f" - {visit.notes}" if visit.notes else ""))
+        sides = ", ".join(shoe.side for shoe in visit.shoes)
+        paragraph(pdf, f"{visit.visit_date.isoformat()} ({sides})" + (f" - {visit.notes}" if visit.notes else ""))
         y = pdf.get_y() + 1
         x = pdf.l_margin
         for shoe in visit.shoes:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -60,8 +61,8 @@ def change_notes(case: CaseRecord, taxonomy: Taxonomy, faster_than_rest: float) 
         if before.severity is not None and after.severity is not None and after.severity < before.severity - LESS_WORN:
             notes.append(f"{shoe}: reads less worn than at the last visit ({before.severity:.2f} -> "
                          f"{after.severity:.2f}); a sole cannot regrow, so compare the two photos' light and framing.")
-        if before.mileage_km is not None and after.mileage_km is not None and after.mileage_km > before.mileage_km \
-                and before.severity is not None and after.severity is not None:
+        elif (before.mileage_km is not None and after.mileage_km is not None and after.mileage_km > before.mileage_km
+              and before.severity is not None and after.severity is not None):
             per_100 = (after.severity - before.severity) / (after.mileage_km - before.mileage_km) * 100
             notes.append(f"{shoe}: severity {per_100:+.3f} per 100 km since the last visit.")
     return notes
@@ -86,7 +87,9 @@ def trend_chart(case: CaseRecord, taxonomy: Taxonomy, x: str = "date") -> Image.
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
         if x == "date":
-            fig.autofmt_xdate(rotation=30)
+            locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     axes[0].set_ylabel("wear (0 = new, 1 = worn through)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="center right", fontsize=8, frameon=False)

@@ -156,11 +156,11 @@ def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor):
     The model card reports the same check (and how often the wear class stays the same) beside generated photos.
     """
     from inference.decode import load_rgb
-    from training.model_card import REAL_POSE
+    from training.real_soles import CSAFE_POSE
     from training.pose_check import pose_consistency
 
     for path in sorted(REAL.glob("*.jpg")):
-        result = pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE)
+        result = pose_consistency(predictor, path.name, load_rgb(path), *CSAFE_POSE)
         assert result["found"] == 8 and result["orientation_right"] == 8 and result["split"] == 0, result
         assert result["side_right"] == 8, result  # 6 of 8 for one photo before the side was read from the symmetric views too
 

@@ -106,6 +106,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_real_check(args: argparse.Namespace) -> int:
+    import json
+
+    from inference.predictor import NoModelError, Predictor
+    from training.real_soles import format_real_figures, real_photo_figures
+
+    try:
+        predictor = Predictor(args.checkpoint)
+    except (NoModelError, FileNotFoundError, ValueError) as exc:
+        print(f"solewear real-check: {exc}", file=sys.stderr)
+        return 2
+    figures = real_photo_figures(predictor)
+    print(json.dumps(figures) if args.json else format_real_figures(figures))
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from inference.decode import ImageError
     from training.calibrate import calibrate
@@ -169,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--quiet", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
+
+    rc = sub.add_parser("real-check", help="what a model does on the real photos the project holds (no wear labels)",
+                        description="Held-out real photos of new soles (found, one result per sole, read as new) and "
+                                    "the worn CSAFE photos in their eight symmetric views (side, toe direction, one class). "
+                                    "The photos are looked for at $SOLEWEAR_REAL_SOLES.")
+    rc.add_argument("--checkpoint", default=None, help="model checkpoint (default: the bundled model)")
+    rc.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    rc.set_defaults(func=_cmd_real_check)
 
     cal = sub.add_parser("calibrate", help="refit a checkpoint's temperature on validation photos, end to end",
                          description="Fit the softmax temperature on the Predictor's own two-pass output for a labelled "

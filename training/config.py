@@ -57,10 +57,12 @@ class PreprocessCfg(_Strict):
 
 
 class SourceCfg(_Strict):
-    """One data source. `synthetic` renders on the fly: fresh soles every epoch, seeded."""
+    """One data source. `synthetic` renders on the fly: fresh soles every epoch, seeded. `outlines`: real
+    photos of new soles with YOLO outlines (training.real_soles; path None = where the project looks for them)."""
 
-    kind: Literal["auto", "manifest", "folder", "synthetic"] = "auto"
+    kind: Literal["auto", "manifest", "folder", "synthetic", "outlines"] = "auto"
     path: str | None = None
+    required: bool = True                      # False: a missing folder is skipped with a note (outlines only)
     weight: float = Field(1.0, gt=0)
     n: int = Field(1000, ge=1)                 # synthetic: samples per epoch
     size: tuple[int, int] = (384, 576)         # synthetic: photo size

@@ -45,6 +45,8 @@ class Record:
     wear_path: Path | None = None      # generated: wear fraction per pixel (depth/*.png), photo frame
     mixed: bool | None = None          # generated: a second tendency blended in (mix_label); None: unknown
     source: int = 0                    # which configured source it came from
+    pose_known: bool = True            # False: side and toe direction are guesses, their losses masked (real outlines)
+    scene_box: bool = True             # False: the photo holds other soles too, so its box is no whole-photo target
 
 
 def _float(row: dict, key: str) -> float | None:
@@ -128,6 +130,16 @@ def synthetic_records(cfg: SourceCfg, source: int = 0) -> list[Record]:
 def read_source(cfg: SourceCfg, default_orientation: int = 0, source: int = 0) -> list[Record]:
     if cfg.kind == "synthetic":
         return synthetic_records(cfg, source)
+    if cfg.kind == "outlines":
+        from training.real_soles import NEW_SOLES, outline_records
+
+        folder = Path(cfg.path) if cfg.path else NEW_SOLES
+        if not (folder / "images").is_dir():
+            if cfg.required:
+                raise DataError(f"no outlined real photos at {folder} (images/ and labels/ expected)")
+            print(f"note: no real photos of new soles at {folder}; training without them", flush=True)
+            return []
+        return outline_records(folder, source)
     if cfg.path is None:
         raise DataError(f"a {cfg.kind} source needs a path")
     folder = Path(cfg.path)
@@ -174,8 +186,8 @@ def record_box(record: Record) -> Box | None:
 
 
 def usable_for_training(records: list[Record]) -> tuple[list[Record], int]:
-    """Records whose side is known (needed to put them in the canonical frame)."""
-    kept = [r for r in records if r.side is not None or r.spec is not None]
+    """Records whose side is known (needed to put them in the canonical frame), or that need none (no wear to orient)."""
+    kept = [r for r in records if r.side is not None or r.spec is not None or not r.pose_known]
     return kept, len(records) - len(kept)
 
 

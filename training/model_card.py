@@ -30,12 +30,10 @@ from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.generator.settings import WORN_LOOKS, load_settings
 from training.pose_check import pose_consistency, summarise
+from training.real_soles import CSAFE_POSE, REAL_SOLES
 from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
-REPO = Path(__file__).resolve().parents[1]
-REAL_SOLES = REPO.parent / "shared" / "real-soles"
-REAL_POSE = ("left", "toe_down")  # both CSAFE photographs: left shoes, toe at the bottom (SOURCE.md)
 TOLERANCE = 0.08
 
 
@@ -65,7 +63,7 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
 def real_photo_check(predictor: Predictor, out_dir: Path) -> list[dict]:
     """The two CSAFE photographs (left shoes, toe down): found, side, orientation, and a picture."""
     results = []
-    side, orientation = REAL_POSE
+    side, orientation = CSAFE_POSE
     for path in sorted(REAL_SOLES.glob("*.jpg")):
         pred = predictor.predict(path, explain=True)[0]
         results.append({"photo": path.name, "sole_found": "no_sole_found" not in pred.flags, "side": pred.side,
@@ -83,7 +81,7 @@ def pose_checks(predictor: Predictor, data: Path, rows: list[dict], n_generated:
 
     Without real photos there is nothing to compare, and the generated ones are not read.
     """
-    real = [pose_consistency(predictor, path.name, load_rgb(path), *REAL_POSE) for path in sorted(REAL_SOLES.glob("*.jpg"))]
+    real = [pose_consistency(predictor, path.name, load_rgb(path), *CSAFE_POSE) for path in sorted(REAL_SOLES.glob("*.jpg"))]
     generated = [pose_consistency(predictor, r["path"], load_rgb(data / r["path"]), r["side"], r["orientation"])
                  for r in rows[:n_generated]] if real else []
     return {"real": real, "real_total": summarise(real), "generated_total": summarise(generated)}
@@ -454,7 +452,7 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
     if real:
         lines += ["Two photos of worn left shoes from the CSAFE Longitudinal Shoe Study (CC BY 4.0), toe at the bottom, on cardboard "
                   "with a ruler and an ID card. They carry no wear label, so only finding, side and orientation can be checked:", "",
-                  f"| photo | sole found | side (expected {REAL_POSE[0]}) | orientation (expected {REAL_POSE[1]}) | said | flags |",
+                  f"| photo | sole found | side (expected {CSAFE_POSE[0]}) | orientation (expected {CSAFE_POSE[1]}) | said | flags |",
                   "| --- | --- | --- | --- | --- | --- |"]
         for r in real:
             lines.append(f"| {r['photo']} | {r['sole_found']} | {r['side']} | {r['orientation']} | {r['label']} ({_pct(r['confidence'])}) | {', '.join(r['flags']) or '-'} |")

@@ -141,6 +141,10 @@ class SoleViews(Dataset):
         nb = NAN_BOX if box is None else pose_box(image_box_to_scene(box, image.shape[:2], self.pre.margin), turns, mirror)
         orientation, mirrored = compose_pose(rec.orientation, rec.side == "right", turns, mirror)
         side = (1 if mirrored else 0) if rec.side is not None else -1
+        if not rec.pose_known:
+            side = orientation = -1
+        if not rec.scene_box:
+            nb = NAN_BOX
         return view, side, orientation, tuple(nb)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
@@ -170,6 +174,10 @@ class SoleViews(Dataset):
             view, targets = pose_view(canonical, targets, turns, mirror)
             if wear_view is not None:
                 wear_view = apply_pose(wear_view, turns, "right" if mirror else "left")
+        if not rec.pose_known:   # the view's side and toe direction are guesses: no target for those heads
+            targets = Targets(targets.label, -1, -1, targets.zones)
+        if wear_view is None and rec.zones is not None and not any(rec.zones):
+            wear_view = self._no_wear()     # a new sole: no wear anywhere, tread and logos included
         item = self._item(self._finish(view, rng, wear_view, turn_room(rec.rotation_deg)), targets.label, targets.side, targets.orientation, targets.zones)
         if not train:  # validation also scores presence, box and pose on the photo as it was taken
             scene, side, orientation, nb = self.scene(image, box, rec)

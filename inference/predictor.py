@@ -115,21 +115,20 @@ class Predictor:
         unit_images = [u[1] for u in units]
         given_sides = [u[2] for u in units]
         fwd = read_wear(self.model, self.pre, unit_images, unit_scene, given_sides, self.temperature, self.device)
-        unsure = self._low_confidence(unit_images, given_sides, fwd)
+        agrees = self._pose_agrees(unit_images, given_sides, fwd)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, fwd, bool(unsure[k]), explain))
+            results[i].append(self._result(k, img, given, part, fwd, bool(agrees[k]), explain))
         return results
 
-    def _low_confidence(self, images: list[np.ndarray], sides: list[str | None], fwd: Forward) -> np.ndarray:
-        """The low-confidence rule for each sole; its pose check only reads found soles the rest of the rule
-        has not already flagged, since it can add the flag but never remove it."""
+    def _pose_agrees(self, images: list[np.ndarray], sides: list[str | None], fwd: Forward) -> np.ndarray:
+        """The pose check of the low-confidence rule for each sole. It only reads found soles the rest of
+        the rule has not already flagged, since it can add the flag but never remove it."""
         confidence, severity = fwd.probabilities.max(1), fwd.zones[:, -1]
         quality = self.settings.quality
         check = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob) & ~self.settings.low_confidence(confidence, severity)
-        agrees = pose_agreement(self.model, self.pre, images, fwd.probabilities.argmax(1), quality.pose_check_views, sides,
-                                self.device, where=check)
-        return self.settings.low_confidence(confidence, severity, agrees)
+        return pose_agreement(self.model, self.pre, images, fwd.probabilities.argmax(1), quality.pose_check_views, sides,
+                              self.device, where=check)
 
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
@@ -190,7 +189,7 @@ class Predictor:
         return True
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, fwd: Forward,
-                unsure: bool, explain: bool) -> Prediction:
+                pose_agrees: bool, explain: bool) -> Prediction:
         tax, q, scene = self.taxonomy, self.settings.quality, fwd.scene
         box: Box = scene.boxes[k]
         flags: list[str] = []
@@ -206,7 +205,8 @@ class Predictor:
         probs = fwd.probabilities[k]
         top = int(probs.argmax())
         severity = float(fwd.zones[k][-1])
-        if unsure:
+        pred.unsure_reasons = self.settings.unsure_reasons(float(probs[top]), severity, pose_agrees)
+        if pred.unsure_reasons:
             flags.append("low_confidence")
         if given_side is None and scene.side_prob[k] < q.min_side_confidence:
             flags.append("side_uncertain")

@@ -19,7 +19,7 @@ from PIL import Image
 from inference.knowledge import Advice, load_knowledge
 from inference.pair import PairReport, zone_table
 from inference.results import Prediction
-from inference.settings import load_inference_settings
+from inference.settings import InferenceSettings
 from inference.wording import verdict
 
 _FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -48,6 +48,7 @@ class ReportInput:
     notes: str = ""
     model_info: str = ""
     date: dt.date = field(default_factory=dt.date.today)
+    settings: InferenceSettings = field(kw_only=True)    # the wording of flags and unsure reasons
 
 
 class ReportPdf(FPDF):
@@ -89,8 +90,8 @@ def thumbnail(image: Image.Image, max_px: int = 600) -> Image.Image:
     return Image.open(buffer)
 
 
-def _shoe(pdf: FPDF, pred: Prediction) -> None:
-    v = verdict(pred)
+def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings) -> None:
+    v = verdict(pred, settings)
     name = pred.path + (f" ({pred.part} half)" if pred.part else "")
     heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
     paragraph(pdf, name)
@@ -134,7 +135,7 @@ def table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
 def build_report(data: ReportInput) -> bytes:
     """The whole report as PDF bytes."""
     kb = load_knowledge()
-    flag_messages = load_inference_settings().flag_messages
+    flag_messages = data.settings.flag_messages
     pdf = ReportPdf(format="A4")
     pdf.footer_text = f"solewear report, {data.date.isoformat()}. {data.model_info}. Not a diagnosis."
     pdf.set_auto_page_break(True, margin=15)
@@ -147,7 +148,7 @@ def build_report(data: ReportInput) -> bytes:
     pdf.multi_cell(0, 4.5, latin1(data.advice.disclaimer), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     for pred in data.predictions:
-        _shoe(pdf, pred)
+        _shoe(pdf, pred, data.settings)
 
     header, rows = zone_table(data.predictions)
     if len(header) > 1:

@@ -29,6 +29,7 @@ class Prediction:
     severity_words: str | None = None
     replacement_hint: str | None = None
     part: str | None = None                 # "left"/"right" half when a photo held both soles
+    unsure_reasons: list[str] = field(default_factory=list)   # why low_confidence: too_new, weak, changes_when_turned
     # In memory only (never serialised): pictures for the app, the report and --save-visuals.
     photo: np.ndarray | None = field(default=None, repr=False)
     heatmap: Image.Image | None = field(default=None, repr=False)

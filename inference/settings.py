@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -73,6 +74,8 @@ class InferenceSettings(_Strict):
     severity: tuple[SeverityBand, ...]
     worn_through_zone: float = Field(gt=0, le=1)
     flag_messages: dict[str, str]
+    # Why a sole is unsure (`unsure_reasons`), said instead of the general low_confidence message.
+    unsure_messages: dict[Literal["too_new", "weak", "changes_when_turned"], str]
 
     @model_validator(mode="after")
     def _known_flags(self) -> "InferenceSettings":
@@ -99,6 +102,15 @@ class InferenceSettings(_Strict):
         """Whether a sole this worn can show its runner's pattern at all (the band's `pattern_readable`)."""
         readable = np.array([b.pattern_readable for b in self.severity])[self.band_index(severity)]
         return bool(readable) if readable.ndim == 0 else readable
+
+    def unsure_reasons(self, confidence: float, severity: float, pose_agrees: bool = True) -> list[str]:
+        """Which parts of the low-confidence rule apply to one sole, as keys of `unsure_messages`."""
+        reasons = [] if self.pattern_readable(severity) else ["too_new"]
+        if confidence < self.quality.min_confidence:
+            reasons.append("weak")
+        if not pose_agrees:
+            reasons.append("changes_when_turned")
+        return reasons
 
     def low_confidence(self, confidence: float | np.ndarray, severity: float | np.ndarray,
                        pose_agrees: bool | np.ndarray = True) -> bool | np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inference.results import Prediction
-from inference.settings import load_inference_settings
+from inference.settings import InferenceSettings
 from inference.taxonomy import load_taxonomy
 
 
@@ -22,15 +22,22 @@ class Verdict:
     reasons: list[str]    # flag messages, in order
 
 
-def verdict(pred: Prediction) -> Verdict:
+def verdict(pred: Prediction, settings: InferenceSettings) -> Verdict:
+    """The headline and the reasons; an unsure answer says which part of the rule applied, in words."""
     tax = load_taxonomy()
-    messages = load_inference_settings().flag_messages
-    reasons = [messages[f] for f in pred.flags]
+    reasons = []
+    for flag in pred.flags:
+        if flag == "low_confidence" and pred.unsure_reasons:
+            reasons += [settings.unsure_messages[r] for r in pred.unsure_reasons]
+        else:
+            reasons.append(settings.flag_messages[flag])
     if pred.error and not pred.flags:
         return Verdict("Can't read this file", False, "", "", [pred.error])
     if pred.label is None:
         return Verdict("Can't tell", False, "", "", reasons)
     wc = tax.wear_class(pred.label)
+    if "too_new" in pred.unsure_reasons:
+        return Verdict("No wear pattern yet", False, wc.shows, wc.suggests, reasons)
     unsure = "low_confidence" in pred.flags
     title = f"Perhaps {wc.label.lower()}" if unsure else wc.label
     return Verdict(title, not unsure, wc.shows, wc.suggests, reasons)

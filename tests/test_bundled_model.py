@@ -114,7 +114,7 @@ def test_natural_photos_it_never_saw_are_refused(predictor):
 
 
 def test_a_nearly_new_sole_is_never_a_sure_answer(predictor):
-    """Too little wear to show a pattern: the app says "perhaps", whatever the class head says (configs/inference.yaml)."""
+    """Too little wear to show a pattern: the app says so in words, whatever the class head says (configs/inference.yaml)."""
     from inference.settings import load_inference_settings
     from inference.wording import verdict
     from training.generator.sample import SampleSpec, render_sample
@@ -124,7 +124,9 @@ def test_a_nearly_new_sole_is_never_a_sure_answer(predictor):
         photo = render_sample(SampleSpec(label, 80_000 + k, 80_000 + k, wear_scale=0.03)).photo
         pred = predictor.predict(photo.jpeg, name=f"new-{label}")[0]
         assert pred.label is not None and pred.severity < bands[0].below and not bands[0].pattern_readable, (label, pred.severity)
-        assert "low_confidence" in pred.flags and verdict(pred).title.startswith("Perhaps"), (label, pred.confidence)
+        said = verdict(pred, load_inference_settings())
+        assert "low_confidence" in pred.flags and "too_new" in pred.unsure_reasons, (label, pred.confidence)
+        assert said.title == "No wear pattern yet" and not said.certain and "too new to read" in said.reasons[0]
 
 
 def test_real_photos_taken_toe_down_are_found_and_turned(predictor):

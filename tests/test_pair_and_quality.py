@@ -64,3 +64,13 @@ def test_a_good_photo_raises_no_photo_flag():
 
 def test_a_tiny_sole_is_flagged():
     assert "sole_too_small" in photo_flags(photo_measures(_sole_photo(), (10, 10, 40, 60)), Q, tuple(TAX.quality_flags))
+
+
+def test_unsure_reasons_name_exactly_the_parts_of_the_low_confidence_rule():
+    settings = load_inference_settings()
+    weak, readable = settings.quality.min_confidence - 0.01, settings.severity[0].below + 0.1
+    cases = [((0.9, readable, True), []), ((weak, readable, True), ["weak"]), ((0.9, 0.01, True), ["too_new"]),
+             ((0.9, readable, False), ["changes_when_turned"]), ((weak, 0.01, False), ["too_new", "weak", "changes_when_turned"])]
+    for args, reasons in cases:
+        assert settings.unsure_reasons(*args) == reasons
+        assert settings.low_confidence(*args) == bool(reasons)          # the reasons are the flag's, no more

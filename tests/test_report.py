@@ -12,6 +12,7 @@ from inference.model_store import bundled_checkpoint
 from inference.pair import compare_pair, zone_table
 from inference.report import ChecklistItem, ReportInput, build_report
 from inference.results import Prediction
+from inference.settings import load_inference_settings
 
 pytestmark = pytest.mark.skipif(bundled_checkpoint() is None, reason="no bundled model")
 
@@ -42,7 +43,8 @@ def test_report_holds_photos_pictures_results_checklist_and_notes(pair):
     cid, check = advice.clinician_checks[0]
     items = [ChecklistItem(check.title, check.detail, True, "knee to wall 6 cm left, 11 cm right")]
     pdf = build_report(ReportInput(pair, advice, compare_pair(*pair), items, reference="AB-17",
-                                   notes="Ran a marathon in May.", model_info="Model test"))
+                                   notes="Ran a marathon in May.", model_info="Model test",
+                                   settings=load_inference_settings()))
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= 6      # photo, heatmap and zone diagram per shoe
     text = _pdf_text(pdf)
@@ -56,6 +58,6 @@ def test_report_holds_photos_pictures_results_checklist_and_notes(pair):
 
 def test_a_report_without_a_readable_shoe_still_opens_and_says_so():
     nothing = [Prediction("wall.jpg", flags=["no_sole_found"], error="No shoe sole was found.")]
-    pdf = build_report(ReportInput(nothing, advice_for(nothing)))
+    pdf = build_report(ReportInput(nothing, advice_for(nothing), settings=load_inference_settings()))
     text = _pdf_text(pdf)
     assert pdf.startswith(b"%PDF-") and "could not read a wear pattern" in text and "Wear by zone" not in text

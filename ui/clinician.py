@@ -83,8 +83,9 @@ def clinician_page() -> None:
     st.subheader("Report")
     reference = st.text_input("Reference for the printout (optional, e.g. initials or a file number)", key="reference")
     notes = st.text_area("Notes", key="clinician_notes")
+    predictor = get_predictor()
     report = ReportInput(predictions, advice, pair, items, reference=reference, notes=notes,
-                         model_info=get_predictor().model_info)
+                         model_info=predictor.model_info, settings=predictor.settings)
     # A callable: the PDF is built when the button is clicked, not again on every tick of the checklist.
     st.download_button("Download the report (PDF)", data=lambda: build_report(report), file_name="solewear-report.pdf",
                        mime="application/pdf", icon=":material/download:")

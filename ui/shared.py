@@ -63,7 +63,7 @@ def forget(state_key: str) -> None:
 def result_card(pred: Prediction, compact: bool = False) -> None:
     """One shoe: headline, confidence or the reason it can't tell, pictures, severity."""
     tax = load_taxonomy()
-    v = verdict(pred)
+    v = verdict(pred, get_predictor().settings)
     st.subheader(v.title)
     st.caption(pred.path + (f" ({pred.part} half)" if pred.part else ""))
     for reason in v.reasons or ([] if v.certain else ["No honest answer is possible for this photo."]):

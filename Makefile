@@ -46,13 +46,20 @@ samples: $(STAMP)
 
 # Regenerate the training data, retrain the bundled default model and rewrite MODEL_CARD.md (81 minutes on 2 cores on 2026-12-02, 117 that evening on a slower machine; 49 on 2026-11-24, when the machine ran about 1.9x faster; about 100 at the pace of 2026-12-03, a slower day still, with the frozen stages in onnxruntime: three epochs measured).
 MODEL_DATA := data/generated
+# Stage 2: the generated-only model tuned with real photos of brand-new soles mixed in (training.real_soles;
+# found at $$SOLEWEAR_REAL_SOLES, skipped with a note where absent): they teach where a real sole is and that
+# real tread, two-tone rubber and logos are not wear.
+REAL_TUNE := --set model.init_from=runs/default/best.safetensors --set optim.epochs=3 --set optim.lr=0.0006 \
+  --set optim.warmup_epochs=0.2 --set optim.validate_from=1 \
+  --set "data.sources=[{kind: manifest, path: $(MODEL_DATA)/train, weight: 0.8}, {kind: outlines, weight: 0.2, required: false}]"
 model: $(STAMP)
 	$(BIN)/solewear generate $(MODEL_DATA)/train --n 8000 --seed 1 --workers 2 --quiet
 	$(BIN)/solewear generate $(MODEL_DATA)/val --n 1000 --seed 2 --workers 2 --quiet
 	$(BIN)/solewear generate $(MODEL_DATA)/test --n 1000 --seed 3 --workers 2 --quiet
-	$(BIN)/solewear train --config configs/default.yaml --out runs/default
-	cp runs/default/best.safetensors inference/assets/default_model.safetensors
-	cp runs/default/best.json inference/assets/default_model.json
+	$(BIN)/solewear train --config configs/default.yaml --out runs/default --exist-ok
+	$(BIN)/solewear train --config configs/default.yaml --out runs/real-tune --exist-ok $(REAL_TUNE)
+	cp runs/real-tune/best.safetensors inference/assets/default_model.safetensors
+	cp runs/real-tune/best.json inference/assets/default_model.json
 	$(BIN)/python -m training.model_card --test $(MODEL_DATA)/test --train $(MODEL_DATA)/train
 
 # Run one benchmark: make bench NAME=generate

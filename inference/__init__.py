@@ -1,6 +1,6 @@
 """solewear's core library: taxonomy, safe decoding, preprocessing, the predictor.
 
-`inference` never imports `training` or `streamlit` (see DESIGN.md section 7).
+`inference` never imports `training` or `streamlit` (docs/conventions.md section 7).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Decoding images from strangers safely (DESIGN.md section 6).
+"""Decoding images from strangers safely (docs/conventions.md section 6).
 
 Any bytes, any size: a pixel-count cap against decompression bombs, EXIF
 orientation applied, the first frame of an animation, every mode (CMYK,

@@ -65,6 +65,14 @@ class Predictor:
         return (f"Model {arch}, data {str(self.meta.get('data_fingerprint', '?'))[:8]}, "
                 f"trained on {self.meta.get('n_train', '?')} synthetic photos")
 
+    @property
+    def provenance(self) -> str:
+        """What the model learned from, said near every answer: simulated soles, perhaps real new ones, no real worn ones."""
+        parent = self.meta.get("init_from") or {}
+        real = max(int(self.meta.get("n_real_new_soles") or 0), int(parent.get("n_real_new_soles") or 0))
+        learned = "simulated soles" + (f" and {real} real photos of brand-new soles" if real else "")
+        return f"The model learned from {learned}; how often it is right on real worn soles is not yet measured."
+
     # ------------------------------------------------------------ public API
     def predict(self, source: Source, side: str | None = None, name: str | None = None, explain: bool = False) -> list[Prediction]:
         """All soles in one photo (one result, or two for a photo of both soles)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 from fpdf import FPDF
@@ -20,7 +21,7 @@ from inference.knowledge import Advice, load_knowledge
 from inference.pair import PairReport, zone_table
 from inference.results import Prediction
 from inference.settings import InferenceSettings
-from inference.wording import verdict
+from inference.wording import orientation_words, verdict
 
 _FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                        "\u2026": "...", "\u2212": "-", "\u00a0": " "})
@@ -47,8 +48,20 @@ class ReportInput:
     reference: str = ""           # whatever the clinician types to recognise the printout; never stored
     notes: str = ""
     model_info: str = ""
+    provenance: str = ""          # what the model learned from (Predictor.provenance), said beside each confidence
     date: dt.date = field(default_factory=dt.date.today)
     settings: InferenceSettings = field(kw_only=True)    # the wording of flags and unsure reasons
+
+    @property
+    def file_name(self) -> str:
+        """The download's name carries the reference and the date, so printouts of several runners stay apart."""
+        reference = safe_name(self.reference)
+        return f"solewear-report-{reference + '-' if reference else ''}{self.date.isoformat()}.pdf"
+
+
+def safe_name(text: str) -> str:
+    """Text fit for a file name: letters, digits, '-' and '_' only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40]
 
 
 class ReportPdf(FPDF):
@@ -90,7 +103,7 @@ def thumbnail(image: Image.Image, max_px: int = 600) -> Image.Image:
     return Image.open(buffer)
 
 
-def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings) -> None:
+def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings, provenance: str) -> None:
     v = verdict(pred, settings)
     name = pred.path + (f" ({pred.part} half)" if pred.part else "")
     heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
@@ -111,8 +124,9 @@ def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings) -> None:
             x += width + 4
         pdf.set_y(y + height + 2)
     if pred.label is not None and pred.confidence is not None:
-        paragraph(pdf, f"{pred.confidence:.0%}; side {pred.side} ({pred.side_source}); orientation {pred.orientation}.",
-              "Confidence:")
+        how = "as given" if pred.side_source == "given" else "detected"
+        paragraph(pdf, f"{pred.confidence:.0%}; {pred.side} shoe ({how}); {orientation_words(pred.orientation)} in the "
+                  f"photo. {provenance}", "Confidence:")
     if v.shows:
         paragraph(pdf, v.shows + ".", "What the sole shows:")
     if pred.label is not None and pred.severity_words:
@@ -135,7 +149,6 @@ def table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
 def build_report(data: ReportInput) -> bytes:
     """The whole report as PDF bytes."""
     kb = load_knowledge()
-    flag_messages = data.settings.flag_messages
     pdf = ReportPdf(format="A4")
     pdf.footer_text = f"solewear report, {data.date.isoformat()}. {data.model_info}. Not a diagnosis."
     pdf.set_auto_page_break(True, margin=15)
@@ -148,7 +161,7 @@ def build_report(data: ReportInput) -> bytes:
     pdf.multi_cell(0, 4.5, latin1(data.advice.disclaimer), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     for pred in data.predictions:
-        _shoe(pdf, pred, data.settings)
+        _shoe(pdf, pred, data.settings, data.provenance)
 
     header, rows = zone_table(data.predictions)
     if len(header) > 1:
@@ -181,12 +194,7 @@ def build_report(data: ReportInput) -> bytes:
     heading(pdf, "When to see a clinician")
     for flag in data.advice.red_flags:
         paragraph(pdf, "- " + flag.text)
-    flagged = sorted({f for p in data.predictions for f in p.flags})
-    if flagged:
-        heading(pdf, "Photo quality notes")
-        for f in flagged:
-            paragraph(pdf, flag_messages[f], f"{f}:")
     heading(pdf, "Sources", 10)
     for source in kb.sources.values():
-        paragraph(pdf, f"{source.title} ({source.where}).")
+        paragraph(pdf, f"{source.title}.")
     return bytes(pdf.output())

@@ -1,4 +1,4 @@
-"""Typed prediction results that serialise to the JSON of DESIGN.md section 4."""
+"""Typed prediction results that serialise to the JSON of docs/conventions.md section 4."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ class CanonicalFrame(_Strict):
 
 
 class Taxonomy(_Strict):
-    """Everything DESIGN.md sections 1-3 define, as validated data."""
+    """Everything docs/conventions.md sections 1-3 define, as validated data."""
 
     version: int
     canonical_frame: CanonicalFrame

@@ -41,3 +41,9 @@ def verdict(pred: Prediction, settings: InferenceSettings) -> Verdict:
     unsure = "low_confidence" in pred.flags
     title = f"Perhaps {wc.label.lower()}" if unsure else wc.label
     return Verdict(title, not unsure, wc.shows, wc.suggests, reasons)
+
+
+def orientation_words(orientation: str | None) -> str:
+    """Which way the toe pointed in the photo, in words (`toe_down` -> "toe at the bottom")."""
+    return {"toe_up": "toe at the top", "toe_right": "toe pointing right", "toe_down": "toe at the bottom",
+            "toe_left": "toe pointing left"}.get(orientation or "", "toe direction unknown")

@@ -42,6 +42,8 @@ def test_uploading_a_sole_shows_a_result_with_pictures(repo):
     assert any(t in labels or t.startswith("Perhaps") or t == "Can't tell" for t in titles), titles
     assert len(at.get("image")) >= 2  # heatmap and zone diagram
     assert any("clue, not a diagnosis" in i.value for i in at.info)
+    assert any("learned from simulated soles" in c.value and "real worn soles is not yet measured" in c.value
+               for c in at.caption)                                     # said beside the confidence
 
 
 def test_a_photo_without_a_sole_gets_cant_tell_and_the_reason(repo):

@@ -138,14 +138,13 @@ def test_visits_over_time_are_charted_and_what_changed_is_said_in_words(settings
     case = log.case("RUN-0003")
     assert [v.visit_date for v in case.visits] == [DAY1, DAY2] and case.visits[0].notes == "first visit"
     notes = change_notes(case, TAX, settings.faster_than_rest)
-    left = [n for n in notes if n.startswith("Left shoe")]
-    assert any("heel, outer side worn faster than the rest since the last visit" in n for n in left), notes
-    assert any("changed from neutral wear to lateral heel strike" in n.lower() for n in left), notes
-    assert any(n.startswith("Right shoe") and "reads less worn" in n for n in notes), notes
-    assert not any(n.startswith("Right shoe") and "faster" in n for n in notes)     # its zones grew alike
+    left, right = (" ".join(notes[f"{side} shoe, {DAY1} to {DAY2}"]) for side in ("Left", "Right"))
+    assert "Heel, outer side worn faster than the rest since the last visit (+0.40 against +0.06 on average)" in left
+    assert "changed from neutral wear to lateral heel strike" in left.lower()
+    assert "Reads less worn overall" in right and "faster" not in right       # its zones grew alike
     for x in ("date", "mileage"):
         chart = np.asarray(trend_chart(case, TAX, x))
-        assert chart.shape[1] > 800 and chart.std() > 10      # a drawn chart, not a blank canvas
+        assert chart.shape[1] >= 700 and chart.std() > 10     # a drawn chart, not a blank canvas
 
 
 def test_a_label_is_corrected_and_deleting_leaves_no_rows_and_no_photos(settings):
@@ -326,7 +325,7 @@ def test_the_case_report_holds_the_visits_the_chart_and_what_changed(settings):
     assert pdf.startswith(b"%PDF-")
     assert len(re.findall(rb"/Subtype\s*/Image", pdf)) == 5              # the chart and four photos
     text = _pdf_text(pdf)
-    for expected in ("case RUN-0008", "Wear over time", "worn faster than the rest", "Lateral heel strike",
+    for expected in ("case RUN-0008", "Wear over time", "worn faster than the rest", "lateral heel strike",
                      str(DAY2), "not a diagnosis"):
         assert expected in text, expected
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import replace
 
 import pytest
 
@@ -61,3 +62,21 @@ def test_a_report_without_a_readable_shoe_still_opens_and_says_so():
     pdf = build_report(ReportInput(nothing, advice_for(nothing), settings=load_inference_settings()))
     text = _pdf_text(pdf)
     assert pdf.startswith(b"%PDF-") and "could not read a wear pattern" in text and "Wear by zone" not in text
+
+
+def test_the_report_speaks_plain_words_cites_by_title_and_is_named_by_reference_and_date(pair):
+    import datetime as dt
+
+    from inference.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    flagged = [replace(pair[0], flags=["low_confidence", "side_uncertain"], unsure_reasons=["weak"]), pair[1]]
+    data = ReportInput(flagged, advice_for(flagged), reference="AB/17 Smith?", date=dt.date(2026, 12, 4),
+                       provenance="The model learned from simulated soles.", settings=load_inference_settings())
+    text = _pdf_text(build_report(data))
+    ids = [*tax.quality_flags, *tax.orientations]
+    assert not [i for i in ids if i in text], [i for i in ids if i in text]          # no flag or orientation ids
+    assert "no pattern stands clearly ahead" in text and "hard to tell if this is a left or a right" in text
+    assert "toe at the" in text and "The model learned from simulated soles." in text
+    assert "shared/" not in text and ".txt" not in text                               # sources by title, no paths
+    assert data.file_name == "solewear-report-AB-17-Smith-2026-12-04.pdf"

@@ -106,7 +106,7 @@ def test_fine_tuning_starts_from_a_trained_checkpoint_and_says_so(smoke_run, tmp
     assert result.returncode == 0, result.stderr[-3000:]
     meta = read_meta(run / "best")
     assert meta["init_from"] == {"checkpoint": str(parent), "data_fingerprint": read_meta(parent)["data_fingerprint"],
-                                 "epoch": read_meta(parent)["epoch"]}
+                                 "epoch": read_meta(parent)["epoch"], "n_real_new_soles": 0}
     # One epoch on from a trained model, the validation soles are read better than after the parent's first epoch.
     assert float(_metrics(run)[0]["val_loss"]) < float(_metrics(smoke_run)[0]["val_loss"])
 

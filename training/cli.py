@@ -1,4 +1,4 @@
-"""The `solewear` command line (DESIGN.md section 4).
+"""The `solewear` command line (docs/conventions.md section 4).
 
 The umbrella command lives in `training` because `training` is the package
 allowed to import both sides (`training -> inference`); sub-commands that only
@@ -67,12 +67,28 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fresh_run_dir(out: Path) -> Path:
+    """The run folder, or the first free numbered one beside it (runs/x-2, -3, ...) when it already holds files:
+    a new run never mixes its checkpoints and metrics into an earlier one's."""
+    if not out.exists() or not any(out.iterdir()):
+        return out
+    n = 2
+    while (candidate := out.with_name(f"{out.name}-{n}")).exists() and any(candidate.iterdir()):
+        n += 1
+    return candidate
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from training.config import load_config
     from training.data import DataError
     from training.train import train
 
     cfg = load_config(args.config, args.set, data_dir=args.data, out=args.out)
+    if not (args.resume or args.exist_ok):
+        fresh = _fresh_run_dir(Path(cfg.out))
+        if fresh != Path(cfg.out) and int(os.environ.get("RANK", "0")) == 0:
+            print(f"note: {cfg.out} holds an earlier run; writing to {fresh} (--exist-ok reuses the folder)", file=sys.stderr)
+        cfg.out = str(fresh)
     try:
         best = train(cfg, resume=args.resume, progress=not args.quiet)
     except DataError as exc:
@@ -173,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", default=None, metavar="DIR", help="run folder (default from the config)")
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value, e.g. optim.epochs=4 (repeatable)")
     tr.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
+    tr.add_argument("--exist-ok", action="store_true", help="write into the run folder even if it holds an earlier run "
+                    "(by default a new numbered folder is used)")
     tr.add_argument("--quiet", action="store_true")
     tr.set_defaults(func=_cmd_train)
 

@@ -7,6 +7,8 @@ config is saved beside the run so a result can always be traced to its recipe.
 
 from __future__ import annotations
 
+import difflib
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -109,9 +111,11 @@ class OptimCfg(_Strict):
     ema: bool = False
     ema_decay: float = Field(0.998, gt=0, lt=1)
     early_stop_patience: int | None = Field(3, ge=1)  # None: always run the whole schedule
-    # First epoch (1-based) that ends with a validation pass. Earlier epochs only train: with a cosine schedule
-    # the best epoch comes late, and each pass over the validation set costs as much as ~1/8 of an epoch.
-    validate_from: int = Field(1, ge=1)
+    # First epoch (1-based) that ends with a validation pass, or a share of the epochs (0 < x < 1: the epoch
+    # that share of the way through, rounded up, so `--set optim.epochs=6` needs no second change). Earlier
+    # epochs only train: with a cosine schedule the best epoch comes late, and each pass over the validation
+    # set costs as much as ~1/8 of an epoch.
+    validate_from: float = Field(1, gt=0)
     amp: bool = True
     onnx_frozen: bool = True  # on a CPU, the frozen stem and stages run in onnxruntime (training/frozen_prefix.py)
 
@@ -130,10 +134,35 @@ class TrainConfig(_Strict):
     def _explain_needs_evidence(self) -> "TrainConfig":
         if self.loss.explain > 0 and self.model.class_pool != "evidence":
             raise ValueError("loss.explain trains the class evidence map: it needs model.class_pool: evidence")
-        if self.optim.validate_from > self.optim.epochs:
-            raise ValueError(f"optim.validate_from ({self.optim.validate_from}) is after the last epoch "
-                             f"({self.optim.epochs}): no epoch would be validated, so there would be no best checkpoint")
+        if self.optim.validate_from > self.optim.epochs or (self.optim.validate_from > 1 and self.optim.validate_from % 1):
+            raise ValueError(f"optim.validate_from ({self.optim.validate_from}) must be an epoch up to the last "
+                             f"({self.optim.epochs}) or a share of the epochs between 0 and 1: otherwise no epoch would be "
+                             "validated, and there would be no best checkpoint")
         return self
+
+    @property
+    def first_validated_epoch(self) -> int:
+        """`optim.validate_from` as a 1-based epoch number."""
+        v = self.optim.validate_from
+        return max(1, math.ceil(v * self.optim.epochs)) if v < 1 else int(v)
+
+
+def _check_key(key: str) -> None:
+    """An override's key must name a setting; a typo gets the closest known name."""
+    model: type[BaseModel] | None = TrainConfig
+    done: list[str] = []
+    for part in key.split("."):
+        if model is None:          # inside a list or a plain mapping: nothing more to check
+            return
+        fields = model.model_fields
+        if part not in fields:
+            close = difflib.get_close_matches(part, fields, n=1)
+            where = ".".join(done) or "the top level"
+            hint = f"; did you mean {'.'.join([*done, close[0]])!r}?" if close else f"; known there: {sorted(fields)}"
+            raise ConfigError(f"unknown setting {key!r}: no {part!r} in {where}{hint}")
+        annotation = fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        done.append(part)
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
@@ -142,6 +171,7 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"override {item!r} must look like key.sub=value")
+        _check_key(key)
         node = raw
         parts = key.split(".")
         for part in parts[:-1]:

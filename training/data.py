@@ -65,7 +65,7 @@ def _orientation(row: dict, taxonomy: Taxonomy, default: int) -> int:
 
 
 def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
-    """A folder with manifest.csv (DESIGN.md section 4)."""
+    """A folder with manifest.csv (docs/conventions.md section 4)."""
     taxonomy = load_taxonomy()
     manifest = folder / "manifest.csv"
     with open(manifest, newline="", encoding="utf-8") as fh:

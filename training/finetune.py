@@ -55,4 +55,5 @@ def parent_record(init_from: str) -> dict:
     """What the run started from, for its checkpoint's metadata: the file, its data and its epoch."""
     weights = resolve(init_from)
     meta = read_meta(weights)
-    return {"checkpoint": str(weights), "data_fingerprint": meta.get("data_fingerprint"), "epoch": meta.get("epoch")}
+    return {"checkpoint": str(weights), "data_fingerprint": meta.get("data_fingerprint"), "epoch": meta.get("epoch"),
+            "n_real_new_soles": meta.get("n_real_new_soles", 0)}

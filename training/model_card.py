@@ -2,7 +2,7 @@
 
 `python -m training.model_card` evaluates the bundled (or a given) checkpoint
 on the held-out generated test set, under each corruption, runs the Grad-CAM
-pointing game, tries the real sole photographs in ../shared/real-soles when
+pointing game, tries the real sole photographs (training.real_soles) when
 they are present, and writes the card plus its figures under docs/model/.
 """
 

@@ -266,6 +266,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "orientations": list(taxonomy.orientations), "preprocess": pre.to_meta(), "temperature": 1.0,
         "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
         "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
+        "n_real_new_soles": sum(not r.pose_known for r in train_records),   # outlined real photos (training.real_soles)
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
@@ -316,7 +317,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
             distribute_bn(model, d.world, reduce=True)
         train_loss = sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d)))
         eval_model = ema.module if ema is not None else model
-        val = validate(eval_model, val_loader, cfg, d, prefix) if epoch + 1 >= cfg.optim.validate_from else None
+        val = validate(eval_model, val_loader, cfg, d, prefix) if epoch + 1 >= cfg.first_validated_epoch else None
         improved = val is not None and val["val_macro_f1"] > best_f1
         if improved:
             best_f1, stale = val["val_macro_f1"], 0

@@ -12,7 +12,7 @@ import streamlit as st
 
 from inference.cases.database import DATABASE_ENV, CaseLogError, pointed_at
 from inference.cases.entries import UNSURE
-from inference.cases.export import export_zip
+from inference.cases.export import export_zip, exportable
 from inference.cases.records import CaseRecord
 from inference.cases.report import build_case_report
 from inference.cases.store import CaseLog
@@ -69,18 +69,17 @@ def _confirm(key: str, label: str, question: str, disabled: bool = False) -> boo
     return False
 
 
-def _label_choice(key: str, read: str | None, current: str | None = None) -> str | None:
+def _label_choice(key: str, current: str | None = None) -> str | None:
     options = [None, *load_taxonomy().class_ids, UNSURE]
     return st.selectbox("Your label", options, index=options.index(current), key=key,
-                        format_func=lambda o: f"not labelled (model: {label_words(read, load_taxonomy())})" if o is None
-                        else label_words(o, load_taxonomy()))
+                        format_func=lambda o: "not labelled" if o is None else label_words(o, load_taxonomy()))
 
 
 def _shoe_fields(name: str, pred: Prediction) -> dict:
     """What the clinician adds to one shoe: label, mileage and zone corrections (blank = as read)."""
     tax = load_taxonomy()
     st.markdown(f"**{(pred.side or name).capitalize()} shoe** - model: {label_words(pred.label, tax)}")
-    label = _label_choice(f"case_label_{name}", pred.label)
+    label = _label_choice(f"case_label_{name}")
     mileage = st.number_input("Shoe mileage, km (if known)", min_value=0.0, max_value=10_000.0, value=None,
                               step=10.0, key=f"case_km_{name}")
     corrections = {}
@@ -104,8 +103,11 @@ def save_visit_form(log: CaseLog, photos: list[Photo], predictions: list[Predict
         with column:
             shoes.append({"side": side or pred.side, "photo": data, "result": pred.to_dict(),
                           **_shoe_fields(side or name, pred)})
-    notes = st.text_area("Visit notes (stored with the case)", key="case_notes", max_chars=2000)
+    notes = st.text_area("Visit notes (stored with the case; the report's notes are not)", key="case_notes",
+                         max_chars=2000)
     consent = st.checkbox(CONSENT, key="case_consent")
+    if not (consent and case_id.strip()):
+        st.caption("To save: enter a case id and tick the runner's consent.")
     question = f"Save the visit of {visit_date.isoformat()} ({len(shoes)} shoe(s)) under case {case_id.strip()!r}?"
     if _confirm("case_save", "Save this visit", question, disabled=not (consent and case_id.strip() and shoes)):
         try:
@@ -124,24 +126,27 @@ def _visits_side_by_side(log: CaseLog, case: CaseRecord) -> None:
         with column:
             st.markdown(f"**{visit.visit_date.isoformat()}**")
             for shoe in visit.shoes:
-                st.image(log.photos.read(shoe.photo_sha256), width=150,
-                         caption=f"{shoe.side}: {label_words(shoe.model_label, tax)}")
-                st.caption(f"Clinician: {label_words(shoe.clinician_label, tax, none='not labelled')}")
+                clinician = label_words(shoe.clinician_label, tax, none="not labelled")
+                st.image(log.photos.read(shoe.photo_sha256), width="stretch",
+                         caption=f"{shoe.side.capitalize()} - model: {label_words(shoe.model_label, tax)}; "
+                                 f"clinician: {clinician}")
 
 
 def _changes(log: CaseLog, case: CaseRecord) -> None:
     """Correct a label, add or delete a visit, delete the case - each confirmed."""
     tax = load_taxonomy()
+    st.markdown("**Change this case**")
     readings = {f"{v.visit_date.isoformat()} {s.side}": s for v in case.visits for s in v.shoes}
     which = st.selectbox("Correct the label of", list(readings), key="case_fix_which")
     reading = readings[which]
-    label = _label_choice("case_fix_label", reading.model_label, reading.clinician_label)
+    label = _label_choice("case_fix_label", reading.clinician_label)
     if _confirm("case_fix", "Save the label", f"Label {which} as {label_words(label, tax, none='not labelled')}?"):
         log.correct(reading.pk, label)
         st.rerun()
     st.button("Add a visit to this case", key="case_add_visit", on_click=_start_visit, args=(case.case_id,))
-    visits = {v.visit_date.isoformat() + f" (#{v.pk})": v.pk for v in case.visits}
-    gone = st.selectbox("Visit", list(visits), key="case_del_which")
+    visits = {f"{v.visit_date.isoformat()}" + (f" (visit {k})" if len(case.visits) > 1 else ""): v.pk
+              for k, v in enumerate(case.visits, 1)}
+    gone = st.selectbox("Visit to delete", list(visits), key="case_del_which")
     if _confirm("case_del_visit", "Delete this visit", f"Delete the visit {gone} and its photos? This cannot be undone."):
         log.delete_visit(visits[gone])
         st.rerun()
@@ -166,8 +171,11 @@ def case_view(log: CaseLog, case: CaseRecord) -> None:
     st.table({name: [row[k] for row in rows] for k, name in enumerate(header)})
     x = st.radio("Chart wear against", ["date", "mileage"], horizontal=True, key="case_chart_x")
     st.image(trend_chart(case, tax, x), caption="Wear by zone and overall severity, left and right")
-    for note in change_notes(case, tax, settings.faster_than_rest) or ["Each shoe needs two visits to compare."]:
-        st.info(note)
+    notes = change_notes(case, tax, settings.faster_than_rest)
+    if not notes:
+        st.info("Each shoe needs two visits to compare.")
+    for shoe, sentences in notes.items():
+        st.info(f"**{shoe}**\n" + "\n".join(f"- {s}" for s in sentences))
     st.download_button("Download the case report (PDF)", key="case_pdf", mime="application/pdf",
                        file_name=f"solewear-case-{case.case_id}-{dt.date.today().isoformat()}.pdf",
                        data=lambda: build_case_report(case, tax, settings.faster_than_rest, log.photos.read, x))
@@ -186,9 +194,12 @@ def cases_page(log: CaseLog) -> None:
         return
     st.table({"Case": [c.case_id for c in cases], "Visits": [c.visits for c in cases],
               "First visit": [str(c.first_visit) for c in cases], "Last visit": [str(c.last_visit) for c in cases]})
+    labelled, left_out = exportable(log, load_taxonomy())
     st.download_button("Export labelled photos for training (ZIP)", key="case_export", mime="application/zip",
-                       file_name=f"solewear-cases-{dt.date.today().isoformat()}.zip",
+                       file_name=f"solewear-cases-{dt.date.today().isoformat()}.zip", disabled=not labelled,
                        data=lambda: export_zip(log, load_taxonomy())[0])
+    st.caption(f"{labelled} photo(s) labelled with a wear class go into the export; {left_out} labelled 'unsure' or "
+               "not labelled stay out.")
     chosen = st.selectbox("Open a case", [c.case_id for c in cases], index=None, key="case_open")
     case = log.case(chosen) if chosen else None
     if case is not None:

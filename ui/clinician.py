@@ -64,6 +64,8 @@ def clinician_page() -> None:
                                     label_visibility="collapsed") == "Cases":
         cases_page(log)
         return
+    if log is not None and st.session_state.get("case_id"):
+        st.info(f"Saving to case {st.session_state['case_id']}: upload the shoes, then use 'Save to the case log'.")
     photos = _inputs()
     if not photos:
         return
@@ -74,9 +76,8 @@ def clinician_page() -> None:
         st.subheader("Zone table")
         st.table({name: [row[k] for row in rows] for k, name in enumerate(header)})
     pair = pair_section(predictions, "Asymmetry")
-    flags = sorted({f for p in predictions for f in p.flags})
-    if flags:
-        st.write("Flags: " + ", ".join(f"`{f}`" for f in flags))
+    if log is not None:
+        save_visit_form(log, photos, predictions)
     advice = advice_for(predictions)
     st.subheader("Suggested clinical checks")
     items = _checklist(advice.clinician_checks, advice.more_clinician_checks)
@@ -85,9 +86,7 @@ def clinician_page() -> None:
     notes = st.text_area("Notes", key="clinician_notes")
     predictor = get_predictor()
     report = ReportInput(predictions, advice, pair, items, reference=reference, notes=notes,
-                         model_info=predictor.model_info, settings=predictor.settings)
+                         model_info=predictor.model_info, provenance=predictor.provenance, settings=predictor.settings)
     # A callable: the PDF is built when the button is clicked, not again on every tick of the checklist.
-    st.download_button("Download the report (PDF)", data=lambda: build_report(report), file_name="solewear-report.pdf",
+    st.download_button("Download the report (PDF)", data=lambda: build_report(report), file_name=report.file_name,
                        mime="application/pdf", icon=":material/download:")
-    if log is not None:
-        save_visit_form(log, photos, predictions)

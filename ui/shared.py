@@ -75,6 +75,7 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
     if pred.confidence is not None:
         how = "as you said" if pred.side_source == "given" else "detected"
         st.write(f"Confidence {pred.confidence:.0%} - {pred.side} shoe ({how}).")
+        st.caption(get_predictor().provenance)
     if v.shows and not compact:
         st.write(f"**What the sole shows:** {v.shows}.")
         st.write(f"**What it commonly suggests:** {v.suggests}.")

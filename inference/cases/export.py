@@ -46,6 +46,13 @@ def _row(case_id: str, visit_date, shoe, path: str, taxonomy: Taxonomy) -> dict:
     return row
 
 
+def exportable(log: CaseLog, taxonomy: Taxonomy) -> tuple[int, int]:
+    """(readings a clinician labelled with a class, readings that stay out): what an export would hold."""
+    labels = [shoe.clinician_label for _, _, shoe in log.readings()]
+    labelled = sum(label in taxonomy.class_ids for label in labels)
+    return labelled, len(labels) - labelled
+
+
 def export_training_set(log: CaseLog, out_dir: Path, taxonomy: Taxonomy) -> ExportSummary:
     """Write OUT_DIR/manifest.csv and OUT_DIR/images/; refuses a folder that already holds files."""
     out_dir = Path(out_dir)

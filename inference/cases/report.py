@@ -63,8 +63,10 @@ def build_case_report(case: CaseRecord, taxonomy: Taxonomy, faster_than_rest: fl
     pdf.image(chart, x=pdf.l_margin, w=width)
     notes = change_notes(case, taxonomy, faster_than_rest)
     heading(pdf, "What changed since the last visit")
-    for note in notes or ["Nothing to compare yet: each shoe needs two visits."]:
-        paragraph(pdf, "- " + note)
+    if not notes:
+        paragraph(pdf, "Nothing to compare yet: each shoe needs two visits.")
+    for shoe, sentences in notes.items():
+        paragraph(pdf, " ".join(sentences), f"{shoe}:")
     heading(pdf, "Photos")
     _photos(pdf, case, photo_bytes)
     return bytes(pdf.output())

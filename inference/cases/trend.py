@@ -40,31 +40,33 @@ def _faster_zone(before: ShoeRecord, after: ShoeRecord, taxonomy: Taxonomy, marg
     if growth[zone] - mean < margin:
         return None
     return (f"{taxonomy.zone(zone).label.lower()} worn faster than the rest since the last visit "
-            f"(+{growth[zone]:.2f} against +{mean:.2f} on average)")
+            f"({growth[zone]:+.2f} against {mean:+.2f} on average)")
 
 
-def change_notes(case: CaseRecord, taxonomy: Taxonomy, faster_than_rest: float) -> list[str]:
-    """What changed between each shoe's last two visits, one sentence each."""
-    notes = []
+def change_notes(case: CaseRecord, taxonomy: Taxonomy, faster_than_rest: float) -> dict[str, list[str]]:
+    """What changed between each shoe's last two visits: sentences under a heading per shoe."""
+    notes: dict[str, list[str]] = {}
     for side in taxonomy.sides:
         series = side_series(case, side)
         if len(series) < 2:
             continue
-        (_, before), (when, after) = series[-2], series[-1]
-        shoe = f"{side.capitalize()} shoe ({when.isoformat()})"
+        (since, before), (when, after) = series[-2], series[-1]
+        said = []
         if (zone := _faster_zone(before, after, taxonomy, faster_than_rest)) is not None:
-            notes.append(f"{shoe}: {zone}.")
+            said.append(zone[0].upper() + zone[1:] + ".")
         old, new = before.clinician_label or before.model_label, after.clinician_label or after.model_label
         if old != new and old in taxonomy.class_ids and new in taxonomy.class_ids:
-            notes.append(f"{shoe}: the reading changed from {taxonomy.wear_class(old).label.lower()} to "
-                         f"{taxonomy.wear_class(new).label.lower()}.")
+            said.append(f"The reading changed from {taxonomy.wear_class(old).label.lower()} to "
+                        f"{taxonomy.wear_class(new).label.lower()}.")
         if before.severity is not None and after.severity is not None and after.severity < before.severity - LESS_WORN:
-            notes.append(f"{shoe}: reads less worn than at the last visit ({before.severity:.2f} -> "
-                         f"{after.severity:.2f}); a sole cannot regrow, so compare the two photos' light and framing.")
+            said.append(f"Reads less worn overall than at the last visit ({before.severity:.2f} -> {after.severity:.2f}); "
+                        "a sole cannot regrow, so compare the two photos' light and framing.")
         elif (before.mileage_km is not None and after.mileage_km is not None and after.mileage_km > before.mileage_km
               and before.severity is not None and after.severity is not None):
             per_100 = (after.severity - before.severity) / (after.mileage_km - before.mileage_km) * 100
-            notes.append(f"{shoe}: severity {per_100:+.3f} per 100 km since the last visit.")
+            said.append(f"Overall severity {per_100:+.3f} per 100 km since the last visit.")
+        if said:
+            notes[f"{side.capitalize()} shoe, {since.isoformat()} to {when.isoformat()}"] = said
     return notes
 
 
@@ -72,14 +74,17 @@ def trend_chart(case: CaseRecord, taxonomy: Taxonomy, x: str = "date") -> Image.
     """One panel per shoe: each zone's wear and the overall severity against date or mileage."""
     if x not in ("date", "mileage"):
         raise ValueError(f"x must be 'date' or 'mileage', not {x!r}")
-    fig, axes = plt.subplots(1, len(taxonomy.sides), figsize=(10, 3.8), sharey=True, dpi=110)
+    fig, axes = plt.subplots(1, len(taxonomy.sides), figsize=(8, 4.2), sharey=True, dpi=100)
+    # Colour by the zone's band along the sole, line style by its side: seven lines stay tellable apart.
+    bands = sorted({tuple(z.v) for z in taxonomy.zones})
     colours = plt.get_cmap("tab10")
+    style = {"both": "-", "medial": "--", "lateral": "-"}
     for ax, side in zip(axes, taxonomy.sides):
         points = [(d if x == "date" else s.mileage_km, s) for d, s in side_series(case, side)]
         points = [(at, s) for at, s in points if at is not None]
-        for k, zone in enumerate(taxonomy.zone_ids):
-            ax.plot([at for at, _ in points], [s.zones.get(zone) for _, s in points], marker="o", ms=3, lw=1.2,
-                    color=colours(k), label=taxonomy.zone(zone).label)
+        for zone in taxonomy.zones:
+            ax.plot([at for at, _ in points], [s.zones.get(zone.id) for _, s in points], marker="o", ms=3, lw=1.4,
+                    color=colours(bands.index(tuple(zone.v))), ls=style.get(zone.side, "-"), label=zone.label)
         ax.plot([at for at, _ in points], [s.severity for _, s in points], marker="s", lw=2.6, color="black",
                 label="Overall severity")
         ax.set_title(f"{side.capitalize()} shoe" + ("" if points else " (no visits with this information)"))
@@ -87,13 +92,13 @@ def trend_chart(case: CaseRecord, taxonomy: Taxonomy, x: str = "date") -> Image.
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
         if x == "date":
-            locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+            ax.tick_params(axis="x", labelrotation=20)
     axes[0].set_ylabel("wear (0 = new, 1 = worn through)")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0, 0.8, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)

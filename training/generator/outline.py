@@ -3,7 +3,7 @@
 An outline is a medial and a lateral edge as functions of `v` (0 = toe tip,
 1 = heel end), so every row of the canonical grid knows where the sole starts
 and ends; `u` is then the position between the two edges. This keeps the zone
-split at the sole's local mid-line, as DESIGN.md asks.
+split at the sole's local mid-line, as docs/conventions.md asks.
 """
 
 from __future__ import annotations

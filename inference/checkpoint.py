@@ -12,11 +12,39 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from inference.model import SoleNet, build_model
 
 FORMAT = "solewear-checkpoint/1"
+
+
+#: Files that unpickle when loaded: refused by name, before anything opens them.
+PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle"}
+EXPECTED = "a solewear checkpoint is a .safetensors file with its .json metadata beside it"
+
+
+class CheckpointError(ValueError):
+    """A path that is not a solewear checkpoint, with what solewear expects instead."""
+
+
+def locate(path: str | Path) -> tuple[Path, Path]:
+    """(weights, metadata) of a checkpoint, or a CheckpointError naming the file and what was expected."""
+    p = Path(path)
+    if p.suffix.lower() in PICKLE_SUFFIXES:
+        raise CheckpointError(f"{p} is a PyTorch pickle file. solewear reads safetensors checkpoints only "
+                              f"({EXPECTED}): unpickling a file can run any code hidden in it, so solewear never opens one.")
+    if p.suffix.lower() == ".onnx":
+        raise CheckpointError(f"{p} is an ONNX export; give the .safetensors checkpoint it was exported from ({EXPECTED}).")
+    if p.suffix not in {"", ".safetensors", ".json"} and not p.with_suffix(".safetensors").is_file():
+        raise CheckpointError(f"{p} is not a solewear checkpoint: {EXPECTED}.")
+    weights, meta = paths(p)
+    if not weights.is_file():
+        raise CheckpointError(f"no checkpoint at {weights}: {EXPECTED}.")
+    if not meta.is_file():
+        raise CheckpointError(f"{weights} has no metadata beside it ({meta.name}): {EXPECTED}.")
+    return weights, meta
 
 
 def paths(path: str | Path) -> tuple[Path, Path]:
@@ -46,11 +74,11 @@ def write_meta(path: str | Path, meta: dict) -> None:
 
 
 def read_meta(path: str | Path) -> dict:
-    _, meta_path = paths(path)
+    _, meta_path = locate(path)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"checkpoint metadata not found: {meta_path}") from exc
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{meta_path} is not a solewear checkpoint's metadata (not JSON: {exc})") from None
     if meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path} is not a solewear checkpoint (format {meta.get('format')!r})")
     return meta
@@ -58,8 +86,12 @@ def read_meta(path: str | Path) -> dict:
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tuple[SoleNet, dict]:
     """Rebuild the model from metadata and load its weights (eval mode)."""
-    weights, _ = paths(path)
+    weights, _ = locate(path)
     meta = read_meta(path)
     model = build_model(meta["model"])
-    model.load_state_dict(load_file(str(weights), device=str(device)))
+    try:
+        state = load_file(str(weights), device=str(device))
+    except SafetensorError as exc:
+        raise CheckpointError(f"{weights} is not a readable safetensors file ({exc}): {EXPECTED}.") from None
+    model.load_state_dict(state)
     return model.to(device).eval(), meta

@@ -38,6 +38,16 @@ def _describe(pred) -> str:
     return text + (f"; flags: {', '.join(pred.flags)}" if pred.flags else "")
 
 
+def checkpoint_or_bundled(checkpoint: str | None) -> Path:
+    """The checkpoint a command was given, else the bundled model (FileNotFoundError when none is installed)."""
+    from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
+
+    found = Path(checkpoint) if checkpoint else bundled_checkpoint()
+    if found is None:
+        raise FileNotFoundError(NO_MODEL_MESSAGE)
+    return found
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from inference.predictor import NoModelError, Predictor
 
@@ -45,7 +55,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         predictor = Predictor(args.checkpoint, backend=args.backend)
     except (NoModelError, FileNotFoundError, ValueError) as exc:
         print(f"solewear predict: {exc}", file=sys.stderr)
-        return 1
+        return 2
     files = _expand(args.images)
     if not files:
         print("solewear predict: no images given", file=sys.stderr)
@@ -54,17 +64,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
     visuals = Path(args.save_visuals) if args.save_visuals else None
     if visuals:
         visuals.mkdir(parents=True, exist_ok=True)
+    failed = False
     for start in range(0, len(files), args.batch_size):
         chunk = files[start:start + args.batch_size]
         results = predictor.predict_batch(chunk, [side] * len(chunk), explain=visuals is not None)
         for preds in results:
             for pred in preds:
+                failed |= pred.error is not None
                 print(pred.to_json() if args.json else _describe(pred), flush=True)
                 if visuals and pred.heatmap is not None:
                     stem = Path(pred.path).stem + (f"-{pred.part}" if pred.part else "")
                     pred.heatmap.save(visuals / f"{stem}-heatmap.png")
                     pred.diagram.save(visuals / f"{stem}-zones.png")
-    return 0
+    return 1 if failed else 0   # docs/conventions.md section 8: every photo got its line, some an error
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -72,7 +84,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from inference.export import export_onnx
 
     try:
-        model, meta = load_checkpoint(args.checkpoint)
+        model, meta = load_checkpoint(checkpoint_or_bundled(args.checkpoint))
     except (FileNotFoundError, ValueError) as exc:
         print(f"solewear export: {exc}", file=sys.stderr)
         return 2
@@ -90,11 +102,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--json", action="store_true", help="one JSON object per result, one per line")
     pr.add_argument("--save-visuals", default=None, metavar="DIR", help="write heatmap and zone-diagram PNGs here")
     pr.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto", help="auto: onnxruntime on a CPU, PyTorch on CUDA")
-    pr.add_argument("--batch-size", type=int, default=16)
+    pr.add_argument("--batch-size", type=int, default=16, help="photos read together")
     pr.set_defaults(func=cmd_predict)
 
     ex = sub.add_parser("export", help="export a checkpoint (ONNX)")
-    ex.add_argument("--checkpoint", required=True)
+    ex.add_argument("--checkpoint", default=None, help="model checkpoint (default: the bundled model)")
     ex.add_argument("--format", choices=["onnx"], required=True)
     ex.add_argument("--out", required=True, metavar="FILE")
     ex.set_defaults(func=cmd_export)

@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover - declared dependency, guarded for parti
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 #: Refuse anything larger than this many pixels before decoding it.
 MAX_PIXELS = 80_000_000
+#: The EXIF tag that says how a camera held the phone.
+EXIF_ORIENTATION = 0x0112
 #: Longest side we ever need; draft mode decodes JPEGs at the nearest power-of-two reduction above it.
 WORK_SIDE = 1024
 
@@ -47,6 +49,7 @@ def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.I
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img = Image.open(fh)
+                stored_size = img.size
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"the picture is too large ({img.width}x{img.height} pixels); please send a photo under {MAX_PIXELS // 1_000_000} megapixels")
                 if img.format == "JPEG":
@@ -59,10 +62,12 @@ def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.I
             raise ImageError("this file is not a picture solewear can read (try a JPEG, PNG, HEIC or WebP photo)") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError("the picture is damaged or incomplete and could not be read") from exc
+    turned = img.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8)   # a quarter turn swaps width and height
     img = ImageOps.exif_transpose(img) or img
     img = _to_rgb(img)
     if max(img.size) > max_side:
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    img.info["stored_size"] = stored_size[::-1] if turned else stored_size
     return img
 
 
@@ -88,3 +93,9 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 def load_rgb(source: str | Path | bytes, max_side: int = WORK_SIDE) -> np.ndarray:
     """`open_image` as an (H, W, 3) uint8 array."""
     return np.asarray(open_image(source, max_side))
+
+
+def load_photo(source: str | Path | bytes, max_side: int = WORK_SIDE) -> tuple[np.ndarray, tuple[int, int]]:
+    """The decoded photo and the (width, height) of the photo as stored, upright: what boxes are reported in."""
+    img = open_image(source, max_side)
+    return np.asarray(img), tuple(img.info["stored_size"])

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from inference.checkpoint import load_checkpoint, weights_digest
-from inference.decode import ImageError, load_rgb
+from inference.decode import ImageError, load_photo
 from inference.explain import overlay, photo_gradcam, zone_diagram
 from inference.export import serving_model
 from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear
@@ -84,22 +84,26 @@ class Predictor:
         names = list(names) if names is not None else [None] * len(sources)
         labels = [nm or (str(src) if not isinstance(src, bytes) else "upload") for src, nm in zip(sources, names)]
         out: list[list[Prediction]] = [[] for _ in sources]
-        images, where = [], []
+        images, stored, where = [], [], []
         for i, src in enumerate(sources):
             if sides[i] not in (None, "auto", *self.taxonomy.sides):
                 out[i] = [Prediction(path=labels[i], error=f"side must be left, right or auto, not {sides[i]!r}")]
                 continue
             try:
-                images.append(load_rgb(src))
-                where.append(i)
+                image, size = load_photo(src)
             except ImageError as exc:
                 out[i] = [Prediction(path=labels[i], error=str(exc))]
+                continue
+            images.append(image)
+            stored.append(size)
+            where.append(i)
         if images:
             with self._lock:
                 results = self._analyse(images, [None if sides[i] == "auto" else sides[i] for i in where], explain)
-            for i, preds in zip(where, results):
+            for i, image, size, preds in zip(where, images, stored, results):
                 for p in preds:
                     p.path = labels[i]
+                    _to_stored_pixels(p, image.shape[:2], size)
                 out[i] = preds
         return out
 
@@ -126,7 +130,11 @@ class Predictor:
         agrees = self._pose_agrees(unit_images, given_sides, fwd)
         results: list[list[Prediction]] = [[] for _ in images]
         for k, (i, img, given, part) in enumerate(units):
-            results[i].append(self._result(k, img, given, part, fwd, bool(agrees[k]), explain))
+            pred = self._result(k, img, given, part, fwd, bool(agrees[k]), explain)
+            if pred.box is not None and part in ("right", "bottom"):   # a second half's box, in the whole photo
+                dx, dy = images[i].shape[1] - img.shape[1], images[i].shape[0] - img.shape[0]
+                pred.box = [pred.box[0] + dx, pred.box[1] + dy, pred.box[2] + dx, pred.box[3] + dy]
+            results[i].append(pred)
         return results
 
     def _pose_agrees(self, images: list[np.ndarray], sides: list[str | None], fwd: Forward) -> np.ndarray:
@@ -201,12 +209,13 @@ class Predictor:
         tax, q, scene = self.taxonomy, self.settings.quality, fwd.scene
         box: Box = scene.boxes[k]
         flags: list[str] = []
-        pred = Prediction(path="", part=part, box=[round(float(v), 1) for v in box],
-                          orientation=tax.orientations[int(scene.orientation[k])])
-        if not q.sole_found(scene.sole_prob[k], fwd.crop_sole_prob[k]):
+        pred = Prediction(path="", part=part)
+        if not q.sole_found(scene.sole_prob[k], fwd.crop_sole_prob[k]):   # refused: no box, no pose to report
             pred.flags = ["no_sole_found"]
             pred.error = NO_SOLE_MESSAGE
             return pred
+        pred.box = [float(v) for v in box]
+        pred.orientation = tax.orientations[int(scene.orientation[k])]
         flags += photo_flags(photo_measures(image, box), q, tuple(tax.quality_flags))
         if int(scene.orientation[k]) == 2:  # two quarter turns: the toe pointed down, the photo was turned
             flags.append("upside_down_corrected")
@@ -241,3 +250,12 @@ class Predictor:
             return None
         names = ", ".join(self.taxonomy.zone(z).label.lower() for z in worn)
         return f"The tread is worn through in: {names}. A shoe this worn cushions and grips less; consider replacing it."
+
+
+def _to_stored_pixels(pred: Prediction, decoded_hw: tuple[int, int], stored_wh: tuple[int, int]) -> None:
+    """Boxes in the pixels of the photo as stored (upright), not of the reduced copy the model read."""
+    sx, sy = stored_wh[0] / decoded_hw[1], stored_wh[1] / decoded_hw[0]
+    pred.image_size = [int(stored_wh[0]), int(stored_wh[1])]
+    if pred.box is not None:
+        x0, y0, x1, y1 = pred.box
+        pred.box = [round(x0 * sx, 1), round(y0 * sy, 1), round(x1 * sx, 1), round(y1 * sy, 1)]

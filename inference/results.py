@@ -25,7 +25,8 @@ class Prediction:
     error: str | None = None
     # Beyond the contract: what the app and the report show.
     orientation: str | None = None
-    box: list[float] | None = None          # sole box in the (EXIF-corrected, decoded) photo, pixels
+    box: list[float] | None = None          # sole box in the photo as stored (upright, after EXIF rotation), pixels
+    image_size: list[int] | None = None     # that photo's [width, height]
     severity_words: str | None = None
     replacement_hint: str | None = None
     part: str | None = None                 # "left"/"right" half when a photo held both soles

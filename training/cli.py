@@ -102,16 +102,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
+    from inference.cli import checkpoint_or_bundled
     from inference.decode import ImageError
     from training.data import DataError
-    from training.evaluate import evaluate, summary_table
+    from training.evaluate import evaluate, summary_table, training_overlap
 
     data = Path(args.manifest).resolve()
     data_dir = data.parent if data.name == "manifest.csv" else data
-    out_dir = args.out or Path("runs") / f"eval-{Path(args.checkpoint).stem}-{data_dir.name}"
     try:
-        report = evaluate(Path(args.checkpoint), Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
-    except (DataError, ImageError, FileNotFoundError) as exc:
+        checkpoint = checkpoint_or_bundled(args.checkpoint)
+        for warning in training_overlap(checkpoint, data_dir):
+            print(f"warning: {warning}", file=sys.stderr)
+        out_dir = args.out or Path("runs") / f"eval-{checkpoint.stem}-{data_dir.name}"
+        report = evaluate(checkpoint, Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
+    except (DataError, ImageError, FileNotFoundError, ValueError) as exc:
         print(f"solewear evaluate: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -163,8 +167,29 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 1 if report["problems"] else 0
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, unless it is empty or the help already names it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every (sub-)command's --help shows the defaults, as timm's and torchvision's scripts do."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="solewear", description="Read running-shoe sole wear from photos. A clue, not a diagnosis.")
+    from inference import __version__
+
+    parser = _Parser(prog="solewear", description="Read running-shoe sole wear from photos. A clue, not a diagnosis.")
+    parser.add_argument("--version", action="version", version=f"solewear {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = sub.add_parser("generate", help="render a synthetic data set of worn soles",
@@ -196,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="evaluate a checkpoint on a labelled set",
                         description="Accuracy, macro-F1, per-class metrics, confusion matrix, zone MAE, side/orientation accuracy, calibration, bootstrap intervals.")
-    ev.add_argument("--checkpoint", required=True)
+    ev.add_argument("--checkpoint", default=None, help="model checkpoint (default: the bundled model)")
     ev.add_argument("--manifest", required=True, help="manifest.csv, or a data-set folder")
     ev.add_argument("--out", type=Path, default=None, help="where to write report.json and the plots (default runs/eval-CHECKPOINT-DATA)")
     ev.add_argument("--given-side", action="store_true", help="use the labelled side instead of detecting it")

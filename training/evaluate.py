@@ -11,6 +11,7 @@ output folder also the figures and every photo's prediction (predictions.csv).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from inference.checkpoint import load_checkpoint
+from inference.checkpoint import load_checkpoint, read_meta
 from inference.decode import ImageError, load_rgb
 from inference.export import serving_model
 from inference.forward import pose_agreement, two_pass
@@ -75,7 +76,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
     records, folder = read_dataset(data), dataset_folder(data)
     c = Collected(meta, backend)
     quality = load_inference_settings().quality
-    for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
+    for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=None if progress else True):
         chunk = records[start:start + batch_size]
         images, boxes, kept = [], [], []
         for r in chunk:
@@ -127,6 +128,32 @@ def _relative(path: Path, folder: Path) -> str:
         return Path(path).relative_to(folder).as_posix()
     except ValueError:
         return str(path)
+
+
+def manifest_digest(folder: Path) -> str | None:
+    """SHA-256 of a data set's manifest.csv (None without one): the set's identity wherever it is copied."""
+    manifest = Path(folder) / "manifest.csv"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest()[:16] if manifest.is_file() else None
+
+
+def training_overlap(checkpoint: Path, data_dir: Path) -> list[str]:
+    """Warnings when the set to evaluate is one the checkpoint was trained or validated on.
+
+    Compared by the manifests' hashes the checkpoint records (`manifests`), and for
+    older checkpoints by the folders its config names.
+    """
+    meta = read_meta(checkpoint)
+    data = meta.get("config", {}).get("data", {})
+    roles = {"trained": [s.get("path") for s in data.get("sources", [])], "validated": [(data.get("val") or {}).get("path")]}
+    digest = manifest_digest(data_dir)
+    recorded = meta.get("manifests", {})
+    warnings = []
+    for role, folders in roles.items():
+        same_folder = any(f and Path(f).resolve() == Path(data_dir).resolve() for f in folders)
+        same_set = digest is not None and digest in recorded.get(role, [])
+        if same_folder or same_set:
+            warnings.append(f"{data_dir} is a set this model was {role} on: its figures say nothing about new photos")
+    return warnings
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,

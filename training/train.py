@@ -39,6 +39,7 @@ from training.data import (
 )
 from training.finetune import parent_record, start_from
 from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
+from training.evaluate import manifest_digest
 from training.metrics import box_iou, classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews
@@ -267,6 +268,9 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
         "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
         "n_real_new_soles": sum(not r.pose_known for r in train_records),   # outlined real photos (training.real_soles)
+        # The sets' identities, so `solewear evaluate` can warn when asked to score one of them.
+        "manifests": {"trained": [d for s in cfg.data.sources if s.path and (d := manifest_digest(Path(s.path)))],
+                      "validated": [d for s in [cfg.data.val] if s and s.path and (d := manifest_digest(Path(s.path)))]},
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
@@ -293,7 +297,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         loader = DataLoader(Subset(train_ds, indices), shuffle=False, generator=g, **loader_kw)
         net.train()
         running, seen = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=not (progress and d.main), leave=False)
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=None if (progress and d.main) else True, leave=False)
         for batch in bar:
             batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
             with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):

@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from inference.cases.store import CaseLog
 from inference.taxonomy import Taxonomy
 
@@ -31,13 +33,25 @@ class ExportSummary:
     left_out: int         # readings without a class label from the clinician (unsure or unlabelled)
 
 
-def _row(case_id: str, visit_date, shoe, path: str, taxonomy: Taxonomy) -> dict:
+def _box(result: dict, photo: Path) -> list[float]:
+    """The reading's box in the exported photo's pixels (the log keeps a reduced copy of the upload)."""
+    box, size = result.get("box") or [], result.get("image_size")
+    if len(box) != 4:
+        return []
+    if size:
+        with Image.open(photo) as im:
+            sx, sy = im.width / size[0], im.height / size[1]
+        box = [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy]
+    return [round(v, 1) for v in box]
+
+
+def _row(case_id: str, visit_date, shoe, path: str, photo: Path, taxonomy: Taxonomy) -> dict:
     result = shoe.result
     row = {"path": path, "label": shoe.clinician_label, "side": shoe.side, "shoe_id": f"{case_id}-{shoe.side}",
            "case_id": case_id, "visit_date": visit_date.isoformat(),
            "mileage_km": "" if shoe.mileage_km is None else shoe.mileage_km, "model_version": shoe.model_version,
            "orientation": result.get("orientation") or ""}
-    box = result.get("box") or []
+    box = _box(result, photo)
     row.update({c: box[k] if len(box) == 4 else "" for k, c in enumerate(BOX_COLUMNS)})
     # Zone targets only where the clinician looked at the zones: the model's reading with the corrections on top.
     corrected = bool(shoe.zone_corrections)
@@ -67,7 +81,7 @@ def export_training_set(log: CaseLog, out_dir: Path, taxonomy: Taxonomy) -> Expo
         name = f"images/{shoe.photo_sha256[:24]}.jpg"
         if not (out_dir / name).exists():
             shutil.copyfile(log.photos.path(shoe.photo_sha256), out_dir / name)
-        rows.append(_row(case_id, visit_date, shoe, name, taxonomy))
+        rows.append(_row(case_id, visit_date, shoe, name, out_dir / name, taxonomy))
     columns = ["path", "label", "side", "shoe_id", "orientation", *BOX_COLUMNS, *taxonomy.zone_ids, "severity",
                "case_id", "visit_date", "mileage_km", "model_version"]
     manifest = out_dir / "manifest.csv"

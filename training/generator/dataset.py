@@ -107,7 +107,7 @@ def write_specs(out_dir: Path, specs: Sequence[SampleSpec], photos_per_shoe: int
     for sub in ("images", "depth", "masks"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     jobs = [(i, i // photos_per_shoe, spec, str(out_dir)) for i, spec in enumerate(specs)]
-    rows = list(tqdm(_run(jobs, workers), total=len(jobs), desc="generating", unit="img", disable=not progress))
+    rows = list(tqdm(_run(jobs, workers), total=len(jobs), desc="generating", unit="img", disable=None if progress else True))
     manifest = out_dir / "manifest.csv"
     write_manifest(manifest, rows)
     return manifest

@@ -35,7 +35,9 @@ def _describe(pred) -> str:
     what = tax.wear_class(pred.label).label if pred.label else "can't tell"
     text = (f"{head}: {what} ({pred.confidence:.0%}), {pred.side} shoe ({pred.side_source}), "
             f"severity {pred.severity:.2f} - {pred.severity_words}")
-    return text + (f"; flags: {', '.join(pred.flags)}" if pred.flags else "")
+    text += f"; flags: {', '.join(pred.flags)}" if pred.flags else ""
+    return text + (f"; warning: the photo looks like a {pred.side_conflict} shoe, not the {pred.side} one given"
+                   if pred.side_conflict else "")
 
 
 def checkpoint_or_bundled(checkpoint: str | None) -> Path:

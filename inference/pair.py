@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from inference.results import Prediction
-from inference.settings import InferenceSettings, load_inference_settings
+from inference.settings import InferenceSettings
 from inference.taxonomy import load_taxonomy
 
 
@@ -26,9 +26,13 @@ class PairReport:
         return asdict(self)
 
 
-def compare_pair(a: Prediction, b: Prediction, settings: InferenceSettings | None = None) -> PairReport:
-    """Compare two results; which is left and which is right is read from their sides."""
-    settings = settings or load_inference_settings()
+def compare_pair(a: Prediction, b: Prediction, settings: InferenceSettings) -> PairReport:
+    """Compare two results; which is left and which is right is read from their sides.
+
+    The asymmetry alert needs two sure readings: when either shoe is flagged
+    unsure, its zones are a weak hint, and a difference between a weak hint and
+    a reading is no finding.
+    """
     tax = load_taxonomy()
     report = PairReport()
     if not (a.zones and b.zones):
@@ -44,10 +48,14 @@ def compare_pair(a: Prediction, b: Prediction, settings: InferenceSettings | Non
     zone = max(report.asymmetry, key=lambda z: abs(report.asymmetry[z]))
     diff = report.asymmetry[zone]
     report.largest_zone = zone
-    report.flagged = abs(diff) >= settings.pair.asymmetry_flag
+    unsure = [p.side for p in (left, right) if "low_confidence" in p.flags]
+    report.flagged = abs(diff) >= settings.pair.asymmetry_flag and not unsure
     more, less = (right, left) if diff > 0 else (left, right)
     label = tax.zone(zone).label.lower()
-    if report.flagged:
+    if unsure:
+        report.summary = (f"Left and right are not compared: the reading of the {' and '.join(unsure)} shoe is unsure "
+                          f"(largest difference {abs(diff):.2f}, at the {label}, for what it is worth).")
+    elif report.flagged:
         report.summary = (f"The {more.side} shoe is clearly more worn at the {label} "
                           f"({more.zones[zone]:.2f} against {less.zones[zone]:.2f}). An asymmetry like this is worth "
                           "a look: it can come from a difference between the legs in mobility, strength or an old injury.")

@@ -227,6 +227,8 @@ class Predictor:
             flags.append("low_confidence")
         if given_side is None and scene.side_prob[k] < q.min_side_confidence:
             flags.append("side_uncertain")
+        if given_side is not None and scene.side[k] != given_side and scene.side_prob[k] >= q.min_side_confidence:
+            pred.side_conflict = scene.side[k]    # read as given, but said: a wrong side swaps inner and outer
         zones = {z: round(float(s), 4) for z, s in zip(tax.zone_ids, fwd.zones[k][:-1])}
         pred.flags = [f for f in tax.quality_flags if f in flags]
         pred.label = None if set(pred.flags) & set(q.unusable) else tax.class_ids[top]

@@ -133,6 +133,8 @@ def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings, provenance: 
         paragraph(pdf, pred.severity_words + ".", "Wear:")
     if pred.label is not None and pred.replacement_hint:
         paragraph(pdf, pred.replacement_hint, "Replacement:")
+    for warning in v.warnings:
+        paragraph(pdf, warning, "Check:")
     for reason in v.reasons:
         paragraph(pdf, reason, "Note:")
 

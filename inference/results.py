@@ -31,6 +31,7 @@ class Prediction:
     replacement_hint: str | None = None
     part: str | None = None                 # "left"/"right" half when a photo held both soles
     unsure_reasons: list[str] = field(default_factory=list)   # why low_confidence: too_new, weak, changes_when_turned
+    side_conflict: str | None = None        # the side the photo confidently shows when it is not the side given
     # In memory only (never serialised): pictures for the app, the report and --save-visuals.
     photo: np.ndarray | None = field(default=None, repr=False)
     heatmap: Image.Image | None = field(default=None, repr=False)

@@ -6,7 +6,7 @@ same thing, and so it can be tested without a browser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inference.results import Prediction
 from inference.settings import InferenceSettings
@@ -20,6 +20,7 @@ class Verdict:
     shows: str            # what the sole shows
     suggests: str         # what it commonly suggests
     reasons: list[str]    # flag messages, in order
+    warnings: list[str] = field(default_factory=list)   # what the person should check (a side that looks wrong)
 
 
 def verdict(pred: Prediction, settings: InferenceSettings) -> Verdict:
@@ -31,16 +32,19 @@ def verdict(pred: Prediction, settings: InferenceSettings) -> Verdict:
             reasons += [settings.unsure_messages[r] for r in pred.unsure_reasons]
         else:
             reasons.append(settings.flag_messages[flag])
+    warnings = [f"You said this is the {pred.side} shoe, but the photo looks like a {pred.side_conflict} shoe. "
+                "Check the side: a wrong side swaps the inner and outer edges and changes the reading."
+                ] if pred.side_conflict else []
     if pred.error and not pred.flags:
         return Verdict("Can't read this file", False, "", "", [pred.error])
     if pred.label is None:
-        return Verdict("Can't tell", False, "", "", reasons)
+        return Verdict("Can't tell", False, "", "", reasons, warnings)
     wc = tax.wear_class(pred.label)
     if "too_new" in pred.unsure_reasons:
-        return Verdict("No wear pattern yet", False, wc.shows, wc.suggests, reasons)
+        return Verdict("No wear pattern yet", False, wc.shows, wc.suggests, reasons, warnings)
     unsure = "low_confidence" in pred.flags
     title = f"Perhaps {wc.label.lower()}" if unsure else wc.label
-    return Verdict(title, not unsure, wc.shows, wc.suggests, reasons)
+    return Verdict(title, not unsure, wc.shows, wc.suggests, reasons, warnings)
 
 
 def orientation_words(orientation: str | None) -> str:

@@ -82,8 +82,8 @@ def shots(repo) -> Path:
     return out
 
 
-def _page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1000, "height": 3400})
+def _page(browser, url: str, width: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": 3400})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     page.get_by_text("Check my shoes").first.wait_for()
@@ -120,16 +120,23 @@ def test_a_photo_without_a_sole_says_cant_tell_in_the_browser(browser, app_url, 
 
 
 def test_clinician_page_offers_the_pdf_report(browser, app_url, shots):
-    page = _page(browser, app_url)
+    import datetime as dt
+
+    page = _page(browser, app_url, width=1280)
     page.get_by_role("tab", name="Clinician").click()
     page.get_by_role("button", name="Use the example pair").click()
     page.get_by_text("Zone table").wait_for()
+    page.wait_for_timeout(1500)  # let the images finish painting
+    spill = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stColumn"] img')].map(img =>
+        img.getBoundingClientRect().right - img.closest('[data-testid="stColumn"]').getBoundingClientRect().right)""")
+    assert spill and max(spill) <= 1, f"pictures wider than their column by {max(spill)} px"   # heatmaps fit at 1,280 px
     button = page.get_by_role("button", name="Download the report (PDF)")
     button.wait_for()
     with page.expect_download() as download:
         button.click()
     path = download.value.path()
     assert Path(path).read_bytes().startswith(b"%PDF-")
+    assert download.value.suggested_filename == f"solewear-report-{dt.date.today().isoformat()}.pdf"
     page.screenshot(path=str(shots / "clinician.png"))
 
 

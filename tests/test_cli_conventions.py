@@ -133,3 +133,12 @@ def test_progress_bars_stay_out_of_logs(tmp_path):
     """Output to a file (not a terminal): no redrawn bar lines."""
     out = run("generate", str(tmp_path / "set"), "--n", "3", "--seed", "4")
     assert out.returncode == 0 and "generating" not in out.stderr and "\r" not in out.stderr
+
+
+@needs_model
+def test_a_given_side_the_photo_contradicts_is_warned_about(repo_root=REPO):
+    """Sample 01 is a left shoe: called right, the CLI and the result say the photo looks like a left shoe."""
+    out = run("predict", str(repo_root / "data" / "samples" / "01-left.jpg"), "--side", "right")
+    assert out.returncode == 0 and "looks like a left shoe, not the right one given" in out.stdout, out.stdout
+    agreed = run("predict", str(repo_root / "data" / "samples" / "01-left.jpg"), "--side", "left")
+    assert "warning" not in agreed.stdout

@@ -24,7 +24,7 @@ def _pred(side: str, label: str, **zones: float) -> Prediction:
 def test_pair_names_the_zone_that_differs_most():
     left = _pred("left", "neutral")
     right = _pred("right", "lateral_heel_strike", heel_lateral=0.75)
-    report = compare_pair(right, left)  # order of upload does not matter
+    report = compare_pair(right, left, load_inference_settings())  # order of upload does not matter
     assert report.largest_zone == "heel_lateral" and report.flagged
     assert report.asymmetry["heel_lateral"] == pytest.approx(0.45)
     assert "right shoe" in report.summary and "heel, outer side" in report.summary
@@ -32,12 +32,12 @@ def test_pair_names_the_zone_that_differs_most():
 
 
 def test_pair_of_alike_shoes_is_not_flagged():
-    report = compare_pair(_pred("left", "neutral", toe=0.32), _pred("right", "neutral"))
+    report = compare_pair(_pred("left", "neutral", toe=0.32), _pred("right", "neutral"), load_inference_settings())
     assert not report.flagged and "alike" in report.summary and report.notes == []
 
 
 def test_two_left_shoes_are_called_a_mix_up():
-    report = compare_pair(_pred("left", "neutral"), _pred("left", "neutral"))
+    report = compare_pair(_pred("left", "neutral"), _pred("left", "neutral"), load_inference_settings())
     assert any("Both photos look like left shoes" in n for n in report.notes)
 
 
@@ -74,3 +74,19 @@ def test_unsure_reasons_name_exactly_the_parts_of_the_low_confidence_rule():
     for args, reasons in cases:
         assert settings.unsure_reasons(*args) == reasons
         assert settings.low_confidence(*args) == bool(reasons)          # the reasons are the flag's, no more
+
+
+def test_no_asymmetry_alert_when_either_shoe_is_unsure():
+    right = _pred("right", "lateral_heel_strike", heel_lateral=0.75)
+    right.flags = ["low_confidence"]
+    report = compare_pair(_pred("left", "neutral"), right, load_inference_settings())
+    assert not report.flagged and "not compared" in report.summary and "right shoe is unsure" in report.summary
+
+
+def test_a_side_that_contradicts_the_photo_is_pointed_out():
+    from inference.wording import verdict
+
+    pred = _pred("left", "neutral")
+    pred.side_source, pred.side_conflict = "given", "right"
+    said = verdict(pred, load_inference_settings())
+    assert said.warnings and "looks like a right shoe" in said.warnings[0] and said.certain

@@ -43,7 +43,7 @@ def test_report_holds_photos_pictures_results_checklist_and_notes(pair):
     advice = advice_for(pair)
     cid, check = advice.clinician_checks[0]
     items = [ChecklistItem(check.title, check.detail, True, "knee to wall 6 cm left, 11 cm right")]
-    pdf = build_report(ReportInput(pair, advice, compare_pair(*pair), items, reference="AB-17",
+    pdf = build_report(ReportInput(pair, advice, compare_pair(*pair, load_inference_settings()), items, reference="AB-17",
                                    notes="Ran a marathon in May.", model_info="Model test",
                                    settings=load_inference_settings()))
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")

@@ -60,12 +60,14 @@ def forget(state_key: str) -> None:
     st.session_state.pop(state_key, None)
 
 
-def result_card(pred: Prediction, compact: bool = False) -> None:
+def result_card(pred: Prediction, compact: bool = False, width: int | str = 360) -> None:
     """One shoe: headline, confidence or the reason it can't tell, pictures, severity."""
     tax = load_taxonomy()
     v = verdict(pred, get_predictor().settings)
     st.subheader(v.title)
     st.caption(pred.path + (f" ({pred.part} half)" if pred.part else ""))
+    for warning in v.warnings:
+        st.warning(warning, icon=":material/swap_horiz:")
     for reason in v.reasons or ([] if v.certain else ["No honest answer is possible for this photo."]):
         (st.info if v.certain else st.warning)(reason)
     if pred.label is None:  # nothing honest to show: no confidence, no zones, no pictures that look like an answer
@@ -83,9 +85,11 @@ def result_card(pred: Prediction, compact: bool = False) -> None:
     if pred.replacement_hint:
         st.error(pred.replacement_hint)
     if pred.heatmap is not None:
-        st.image(pred.heatmap, caption="Where the model looked (red = most)", width=360)
+        # In a column (two shoes) the picture fits the column; alone it keeps a readable size.
+        st.image(pred.heatmap, caption="Where the model looked (red = most)", width=width)
     if pred.diagram is not None:
-        st.image(pred.diagram, caption="Wear by zone (0 = new, 1 = worn through)")
+        st.image(pred.diagram, caption="Wear by zone (0 = new, 1 = worn through)",
+                 width=width if width == "stretch" else "content")
     if not compact:
         with st.expander("Zone scores"):
             st.table({"Zone": [tax.zone(z).label for z in pred.zones], "Score": [f"{s:.2f}" for s in pred.zones.values()]})
@@ -96,7 +100,7 @@ def result_cards(predictions: list[Prediction], compact: bool = False) -> None:
     columns = st.columns(min(2, len(predictions)))
     for i, pred in enumerate(predictions):
         with columns[i % len(columns)]:
-            result_card(pred, compact)
+            result_card(pred, compact, "stretch" if len(columns) > 1 else 360)
 
 
 def pair_section(predictions: list[Prediction], heading: str) -> PairReport | None:
@@ -104,7 +108,7 @@ def pair_section(predictions: list[Prediction], heading: str) -> PairReport | No
     readable = [p for p in predictions if p.ok]
     if len(readable) != 2:
         return None
-    report = compare_pair(*readable)
+    report = compare_pair(*readable, get_predictor().settings)
     st.subheader(heading)
     (st.warning if report.flagged else st.success)(report.summary)
     for note in report.notes:

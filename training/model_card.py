@@ -30,7 +30,7 @@ from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.generator.settings import WORN_LOOKS, load_settings
 from training.pose_check import pose_consistency, summarise
-from training.real_soles import CSAFE_POSE, REAL_SOLES
+from training.real_soles import CSAFE_POSE, REAL_SOLES, real_photo_figures
 from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
@@ -240,6 +240,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
         rows = list(csv.DictReader(fh))
     pointing = pointing_game(predictor, test_dir, rows)
     real = real_photo_check(predictor, fig_dir) if REAL_SOLES.is_dir() else []
+    outside = real_photo_figures(predictor)
     poses = pose_checks(predictor, test_dir, rows)
     predictions = read_predictions(fig_dir / "predictions.csv")
     n_fail = failure_strip(test_dir, rows, predictions, fig_dir / "failures.jpg")
@@ -251,10 +252,13 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks, "trained_looks": trained,
-             "pointing_game": pointing, "real_photos": real, "poses": poses, "sole_free": sole_free, "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
+             "pointing_game": pointing, "real_photos": real, "real_photo_figures": outside, "poses": poses, "sole_free": sole_free,
+             "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
     (fig_dir / "model_card_facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    out_md.write_text(render(meta, report, robust, _worn_look_lines(looks, trained), pointing, real, _pose_lines(poses), n_fail, n_light, sole_free, fig_dir.relative_to(out_md.parent)),
-                      encoding="utf-8")
+    card = render(meta, report, robust, _worn_look_lines(looks, trained), pointing, real, _pose_lines(poses), n_fail, n_light,
+                  sole_free, fig_dir.relative_to(out_md.parent))
+    head, rest = card.split("\n## Intended use", 1)       # the card leads with what it does outside the generator
+    out_md.write_text(head + "\n" + "\n".join(_outside_lines(outside, meta)) + "\n## Intended use" + rest, encoding="utf-8")
     return facts
 
 
@@ -375,6 +379,37 @@ def _severity_table(report: dict) -> list[str]:
     return lines
 
 
+def _outside_lines(figures: dict, meta: dict) -> list[str]:
+    """The real-photo figures (training.real_soles), first in the card: what matters is how it reads real soles."""
+    lines = ["## Outside the generator: real photos", "",
+             "No labelled photo of a real *worn* sole exists, so how often the class is right on real shoes is **not yet "
+             "measured**. What can be measured without a label (`solewear real-check` reproduces it):", ""]
+    new = figures.get("new_soles")
+    if new:
+        lines += [f"Real photos of brand-new sole units never used in training (CC BY 4.0; the `taban` set and the last "
+                  f"capture hour of the robot-cell photos; the model trained on {meta.get('n_real_new_soles', 0)} outlined "
+                  "soles of the other hours). A new sole should be found and read as new (severity under "
+                  f"{new['all']['new_below']}):", "",
+                  "| held-out photos | photos | sole found | soles found (box IoU >= 0.3) | one result per sole | read as new |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for name, f in new.items():
+            cells = [_share_cell(f[k]) for k in ("sole_found_in_photo", "soles_found", "one_result_per_sole", "read_as_new")]
+            lines.append(f"| {name} | {f['photos']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    for r in figures.get("csafe") or []:
+        agreement = "-" if r["agreement"] is None else f"{r['agreement']:.0%}"
+        lines.append(f"- Worn CSAFE photo {r['photo'][:13]} in its eight symmetric views: found {r['found']}/8, side right "
+                     f"{r['side_right']}/8, toe direction right {r['orientation_right']}/8, one class in {agreement} of the views "
+                     f"({', '.join(f'{k} {v}' for k, v in r['labels'].items())}).")
+    return lines + [""]
+
+
+def _share_cell(share: dict) -> str:
+    if share["rate"] is None:
+        return "-"
+    return f"{share['rate']:.0%} ({share['k']}/{share['n']}; {share['ci95'][0]:.0%}-{share['ci95'][1]:.0%})"
+
+
 def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail, n_light, sole_free, figs: Path) -> str:
     tax = load_taxonomy()
     cfg = meta["config"]
@@ -412,13 +447,16 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
         "burning or shooting pain, night pain, swelling or pain lasting weeks belong with a clinician.",
         "",
         "## Training data",
-        f"- Synthetic only: {meta['n_train']} training and {meta['n_val']} validation photos made by the project's generator "
+        (f"- Real photos of brand-new sole units: {meta['n_real_new_soles']} outlined soles (no wear: every zone 0; class, side "
+         "and toe direction masked), mixed in at 20% of the draws in a last stage from the generated-only model." if
+         meta.get("n_real_new_soles") else "- No real photo of a sole was used."),
+        f"- Synthetic: {meta['n_train'] - meta.get('n_real_new_soles', 0)} training and {meta['n_val']} validation photos made by the project's generator "
         "(`solewear generate`): gait-driven abrasion simulated on nine tread families and six outline families, rendered "
         "(the moulded finish rubbed matte in the first kilometres, then lugs flattened, tread fading, polish, dirt) and "
         "photographed under varied backgrounds, light, tilt, rotation, blur, noise and JPEG; plus sole-free photos: generated ones"
         + (f" and random views of {len(meta['natural_negatives'])} real photos that scikit-image and matplotlib ship "
            f"({', '.join(meta['natural_negatives'])})" if meta.get("natural_negatives") else "") + ".",
-        "- No real labelled sole photo was used: no public labelled set exists.",
+        "- No real photo of a worn sole with a wear label was used: no public labelled set exists.",
         "",
         f"## Accuracy on generated data it never saw ({report['n_images']} photos, seed disjoint from training)",
         "",
@@ -465,8 +503,8 @@ def render(meta, report, robust, look_lines, pointing, real, pose_lines, n_fail,
         lines += [f"Misclassified generated test photos (first {n_fail}):", "", f"![failures]({figs}/failures.jpg)", ""]
     lines += [
         _sole_free_line(sole_free),
-        "- It has only ever seen synthetic soles: real outsole materials, wear textures and photo habits differ, and its accuracy "
-        "on real photographs is **unknown**.",
+        "- It has seen no real *worn* sole: real outsole materials, wear textures and photo habits differ from the generator's, "
+        "and its accuracy on real worn soles is **unknown**.",
         "- Two tendencies at once (for example heel strike and over-pronation) get one label; look at the zone scores."
         + _tendency_sentence(report.get("by_tendency", [])),
         "- A nearly new sole shows little of its runner's pattern. Accuracy by the generated shoe's true wear severity "

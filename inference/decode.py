@@ -25,8 +25,13 @@ except ImportError:  # pragma: no cover - declared dependency, guarded for parti
 
 #: File endings of pictures we accept (folders are scanned for these).
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
-#: Refuse anything larger than this many pixels before decoding it.
+#: Refuse anything larger than this many pixels before decoding it...
 MAX_PIXELS = 80_000_000
+#: ...except a JPEG, which draft mode decodes at 1/8 of its size or less: phones take 50-200 MP photos.
+MAX_JPEG_PIXELS = 320_000_000
+# Pillow's own bomb check runs inside Image.open, before the format is known; ours above replaces it (it
+# is checked from the header too, before any pixel is allocated), so Pillow's is set above both limits.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 #: The EXIF tag that says how a camera held the phone.
 EXIF_ORIENTATION = 0x0112
 #: Longest side we ever need; draft mode decodes JPEGs at the nearest power-of-two reduction above it.
@@ -47,18 +52,23 @@ def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.I
     with fh:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # the limits below decide
                 img = Image.open(fh)
                 stored_size = img.size
-                if img.width * img.height > MAX_PIXELS:
-                    raise ImageError(f"the picture is too large ({img.width}x{img.height} pixels); please send a photo under {MAX_PIXELS // 1_000_000} megapixels")
+                limit = MAX_JPEG_PIXELS if img.format == "JPEG" else MAX_PIXELS
+                if img.width * img.height > limit:
+                    raise ImageError(f"the picture is too large ({img.width}x{img.height} pixels); please send a photo "
+                                     f"under {limit // 1_000_000} megapixels")
                 if img.format == "JPEG":
                     img.draft("RGB", (max_side, max_side))
                 img.seek(0)  # first frame of an animation
                 img.load()
         except ImageError:
             raise
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        except Image.DecompressionBombError as exc:   # past even the JPEG limit, refused by Pillow from the header
+            raise ImageError(f"the picture is too large; please send a photo under {MAX_PIXELS // 1_000_000} megapixels "
+                             f"(or a JPEG under {MAX_JPEG_PIXELS // 1_000_000})") from exc
+        except UnidentifiedImageError as exc:
             raise ImageError("this file is not a picture solewear can read (try a JPEG, PNG, HEIC or WebP photo)") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError("the picture is damaged or incomplete and could not be read") from exc

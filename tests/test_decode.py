@@ -89,3 +89,37 @@ def test_truncated_jpeg_is_reported(photo):
     data = _bytes(photo.resize((400, 600)), "JPEG")
     with pytest.raises(ImageError):
         load_rgb(data[: len(data) // 3])
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width x height but carries almost no data: a decompression bomb's header."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
+
+
+def test_a_bomb_is_refused_from_its_header_before_any_pixel_is_allocated():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ImageError, match="too large"):
+        load_rgb(_png_header_only(30_000, 30_000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000                                   # 900 megapixels would be 2.7 GB
+
+
+@pytest.mark.slow
+def test_a_108_megapixel_phone_jpeg_is_read_at_reduced_size(repo):
+    """Several phones take 108 MP photos: read, not refused (Pillow's own bomb warning fires at 89 MP)."""
+    scene = Image.open(repo / "data" / "samples" / "03-left.jpg").convert("RGB").resize((9000, 12000))
+    buf = io.BytesIO()
+    scene.save(buf, format="JPEG", quality=85)
+    del scene
+    img = open_image(buf.getvalue())
+    assert max(img.size) <= decode.WORK_SIDE and img.info["stored_size"] == (9000, 12000)

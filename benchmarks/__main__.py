@@ -45,8 +45,31 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def report(results: Path, out: Path) -> Path:
+    """docs/speed.md from the latest results: one table per benchmark, with when and on what it ran."""
+    lines = ["# Speed", "", "The latest run of each benchmark (`make bench NAME=...`), written by `python -m benchmarks "
+             "--report` from `benchmarks/results/`. Times are medians; ratios are to a torchvision ResNet-18 forward "
+             "(batch 1, 224 px, two threads) measured in the same run, since this machine's speed moves from day to day.", ""]
+    for path in sorted(results.glob("*.json")):
+        data = json.loads(path.read_text())
+        machine = data.get("machine", {})
+        lines += [f"## {data['benchmark']}", "",
+                  f"Measured {data['measured_at']} on {machine.get('cores', '?')} cores, torch {machine.get('torch', '?')}"
+                  + (f", options `{' '.join(data['args'])}`" if data.get("args") else "") + ".", ""]
+        rows = data["rows"]
+        cols = list(dict.fromkeys(k for row in rows for k in row))
+        lines += ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
+        lines += ["| " + " | ".join(str(row.get(c, "")) for c in cols) + " |" for row in rows]
+        lines.append("")
+    out.write_text("\n".join(lines))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--report"]:
+        print(f"written: {report(RESULTS_DIR, Path(__file__).resolve().parents[1] / 'docs' / 'speed.md')}")
+        return 0
     if not argv or argv[0] in {"-h", "--help"}:
         names = sorted(p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_"))
         print(f"usage: python -m benchmarks NAME [options]\navailable: {', '.join(names)}")

@@ -18,3 +18,13 @@ def test_generate_benchmark_writes_table_and_json(tmp_path, repo):
     assert payload["machine"]["cores"] >= 1 and payload["machine"]["torch"]
     row = payload["rows"][0]
     assert row["images"] == 8 and row["images_per_s"] > 0
+
+
+def test_the_speed_page_is_made_from_the_latest_results(tmp_path, repo):
+    from benchmarks.__main__ import report
+
+    (tmp_path / "predict.json").write_text(json.dumps({
+        "benchmark": "predict", "args": [], "measured_at": "2026-12-04T06:00:00+0000", "machine": {"cores": 2, "torch": "x"},
+        "rows": [{"what": "torchvision ResNet-18 forward", "ms": 30.0}, {"what": "predict", "ms": 150.0, "ratio_to_resnet18": 5.0}]}))
+    page = report(tmp_path, tmp_path / "speed.md").read_text()
+    assert "2026-12-04T06:00:00" in page and "| predict | 150.0 | 5.0 |" in page

@@ -111,6 +111,12 @@ def data_fingerprint(cfg: TrainConfig) -> str:
     return h.hexdigest()[:16]
 
 
+def _digests(sources: list) -> list[str]:
+    """The manifest hashes of the sources that are data sets on disk."""
+    found = (manifest_digest(Path(s.path)) for s in sources if s.path)
+    return [digest for digest in found if digest]
+
+
 def library_versions() -> dict[str, str]:
     import albumentations
     import timm
@@ -269,8 +275,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "n_train": len(train_records), "n_val": len(val_records), "versions": library_versions(),
         "n_real_new_soles": sum(not r.pose_known for r in train_records),   # outlined real photos (training.real_soles)
         # The sets' identities, so `solewear evaluate` can warn when asked to score one of them.
-        "manifests": {"trained": [d for s in cfg.data.sources if s.path and (d := manifest_digest(Path(s.path)))],
-                      "validated": [d for s in [cfg.data.val] if s and s.path and (d := manifest_digest(Path(s.path)))]},
+        "manifests": {"trained": _digests(cfg.data.sources), "validated": _digests([cfg.data.val] if cfg.data.val else [])},
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }

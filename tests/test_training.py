@@ -317,3 +317,42 @@ def test_robustness_table_degrades_the_photos_and_measures_the_drop(smoke_run, t
     assert table[0]["macro_f1"] == clean["macro_f1"]
     blur = evaluate(ckpt, test_set, progress=False, transform=CORRUPTIONS["blur (sigma 2 px)"])
     assert table[2]["drop_points"] == round(100 * (clean["macro_f1"] - blur["macro_f1"]), 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_a_run_killed_mid_way_resumes_to_the_same_model_as_an_unbroken_one(tmp_path, signal_name):
+    """Killed during epoch 2 (after epoch 1's state was written), resumed: the same raw weights, EMA and
+    metrics as a run never interrupted - the state holds model, EMA, optimizer, scheduler, scaler and RNGs."""
+    import signal
+    import time
+
+    args = ["optim.epochs=3", "optim.validate_from=1", "optim.ema=true", "optim.ema_decay=0.9",
+            "data.sources=[{kind: synthetic, n: 64, size: [128, 192], seed: 1}]",
+            "data.val={kind: synthetic, n: 20, size: [128, 192], seed: 99}"]
+    sets = [a for arg in args for a in ("--set", arg)]
+    repo = Path(__file__).parents[1]
+    whole = solewear("train", "--config", "configs/smoke.yaml", "--out", str(tmp_path / "whole"), "--quiet", *sets, cwd=repo)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+
+    broken = tmp_path / "broken"
+    proc = subprocess.Popen([sys.executable, "-m", "training.cli", "train", "--config", "configs/smoke.yaml", "--out",
+                             str(broken), "--quiet", *sets], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 600
+    while not (broken / "last_state.pt").is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)                                                   # into epoch 2
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(getattr(signal, signal_name))
+    proc.wait(timeout=60)
+    assert not (broken / "run_summary.json").exists()                 # it really did not finish
+    assert not list(broken.glob("*.partial")) or (broken / "last_state.pt").is_file()
+    resumed = solewear("train", "--config", str(broken / "config.yaml"), "--out", str(broken), "--resume", "--quiet", cwd=repo)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+
+    summaries = [json.loads((run / "run_summary.json").read_text()) for run in (tmp_path / "whole", broken)]
+    assert summaries[0]["rank_weight_checksums"] == summaries[1]["rank_weight_checksums"]        # the raw weights
+    assert summaries[0]["best_val_macro_f1"] == summaries[1]["best_val_macro_f1"]
+    last = [load_checkpoint(run / "last")[0].state_dict() for run in (tmp_path / "whole", broken)]
+    assert all(torch.allclose(last[0][k].float(), last[1][k].float(), atol=1e-5) for k in last[0])   # the EMA weights
+    assert [r["train_loss"] for r in _metrics(broken)] == [r["train_loss"] for r in _metrics(tmp_path / "whole")]

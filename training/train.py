@@ -13,8 +13,10 @@ import csv
 import hashlib
 import json
 import math
+import os
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -216,59 +218,60 @@ def model_for(cfg: TrainConfig) -> tuple[SoleNet, Preprocessor]:
                                cfg.preprocess.stretch)
 
 
-def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) -> Path:
-    seed_everything(cfg.seed)
-    taxonomy = load_taxonomy()
-    out = Path(cfg.out)
-    train_records, val_records = load_train_val(cfg.data, cfg.seed)
-    train_records, dropped = usable_for_training(train_records)
-    if not train_records:
-        raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
-    model, pre = model_for(cfg)
-    # Several CPU processes (gloo) keep the default layout: with channels-last parameters a rank aborted
-    # (SIGABRT) in the full test suite, every time, though never when its test ran alone.
-    layout = torch.contiguous_format if d.active and d.device.type == "cpu" else torch.channels_last
-    model.to(d.device, memory_format=layout)  # the inputs follow the weights' layout in every convolution
+@dataclass
+class Run:
+    """What a run holds between epochs (the state torchvision's references keep in `main`)."""
 
+    cfg: TrainConfig
+    d: distributed.Dist
+    out: Path
+    model: SoleNet
+    net: torch.nn.Module                 # the model, wrapped in DDP under torchrun
+    pre: Preprocessor
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+    ema: object | None                   # timm's ModelEmaV3
+    prefix: OnnxPrefix | None
+    train_ds: SoleViews
+    weights: np.ndarray
+    loader_kw: dict
+    val_loader: DataLoader
+    meta: dict
+    writer: object | None = None         # TensorBoard, rank 0 only
+    start_epoch: int = 0
+    best_f1: float = -1.0
+    stale: int = 0
+    best_temperature: float | None = None   # set when this run (or this part of a resumed one) writes a best checkpoint
+
+    @property
+    def eval_model(self) -> SoleNet:
+        return self.ema.module if self.ema is not None else self.model
+
+    @property
+    def state_path(self) -> Path:
+        return self.out / "last_state.pt"
+
+
+def _optimisation(cfg: TrainConfig, model: SoleNet, steps_per_epoch: int, device: torch.device):
+    """AdamW over the trainable weights, warm-up then cosine decay, the AMP scaler (CUDA) and the optional EMA."""
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
-    steps_per_epoch = max(1, math.ceil(math.ceil(len(train_records) / d.world) / cfg.optim.batch_size))
     total = steps_per_epoch * cfg.optim.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(max(1, int(cfg.optim.warmup_epochs * steps_per_epoch)), total))
-    use_amp = cfg.optim.amp and d.device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    scaler = torch.amp.GradScaler("cuda", enabled=cfg.optim.amp and device.type == "cuda")
     ema = None
     if cfg.optim.ema:
         from timm.utils import ModelEmaV3
 
         ema = ModelEmaV3(model, decay=cfg.optim.ema_decay)
+    return optimizer, scheduler, scaler, ema
 
-    start_epoch, best_f1, stale = 0, -1.0, 0
-    state_path = out / "last_state.pt"
-    if resume:
-        if not state_path.is_file():
-            raise DataError(f"nothing to resume: {state_path} does not exist")
-        from safetensors.torch import load_file
 
-        model.load_state_dict(load_file(str(paths(out / "last")[0]), device=str(d.device)))
-        state = torch.load(state_path, map_location=d.device, weights_only=True)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_epoch, best_f1, stale = int(state["epoch"]) + 1, float(state["best_f1"]), int(state["stale"])
-        if ema is not None and "ema" in state:
-            ema.module.load_state_dict(state["ema"])
-
-    net = DistributedDataParallel(model) if d.active else model
-    prefix = onnx_prefix(model, d.device, pre.input_size, layout) if cfg.optim.onnx_frozen else None
-    negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
-    train_ds = SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride)
-    val_ds = SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed, wear_stride=model.wear_stride)
-    source_w = [s.weight for s in cfg.data.sources]
-    weights = sampling_weights(train_records, source_w, cfg.optim.class_balanced)
-    loader_kw = dict(batch_size=cfg.optim.batch_size, num_workers=cfg.data.workers, pin_memory=d.device.type == "cuda")
-    val_loader = DataLoader(val_ds, shuffle=False, **loader_kw)
-
-    meta = {
+def _run_meta(cfg: TrainConfig, pre: Preprocessor, train_records: list, val_records: list) -> dict:
+    """The metadata every checkpoint of the run carries: what it is, what it learned from, with what software."""
+    taxonomy = load_taxonomy()
+    return {
         "classes": taxonomy.class_ids, "zones": taxonomy.zone_ids, "sides": list(taxonomy.sides),
         "orientations": list(taxonomy.orientations), "preprocess": pre.to_meta(), "temperature": 1.0,
         "config": cfg.model_dump(mode="json"), "data_fingerprint": data_fingerprint(cfg),
@@ -279,100 +282,185 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
-    writer = None
+
+
+def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
+    """Data, model, optimisation and the run folder; from the last saved state when resuming."""
+    seed_everything(cfg.seed)
+    out = Path(cfg.out)
+    train_records, val_records = load_train_val(cfg.data, cfg.seed)
+    train_records, dropped = usable_for_training(train_records)
+    if not train_records:
+        raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
+    model, pre = model_for(cfg)
+    # Several CPU processes (gloo) keep the default layout: with channels-last parameters a rank aborted
+    # (SIGABRT) in the full test suite, every time, though never when its test ran alone.
+    layout = torch.contiguous_format if d.active and d.device.type == "cpu" else torch.channels_last
+    model.to(d.device, memory_format=layout)  # the inputs follow the weights' layout in every convolution
+    steps_per_epoch = max(1, math.ceil(math.ceil(len(train_records) / d.world) / cfg.optim.batch_size))
+    optimizer, scheduler, scaler, ema = _optimisation(cfg, model, steps_per_epoch, d.device)
+    loader_kw = dict(batch_size=cfg.optim.batch_size, num_workers=cfg.data.workers, pin_memory=d.device.type == "cuda")
+    negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
+    run = Run(cfg, d, out, model, model, pre, optimizer, scheduler, scaler, ema, None,
+              SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride),
+              sampling_weights(train_records, [s.weight for s in cfg.data.sources], cfg.optim.class_balanced), loader_kw,
+              DataLoader(SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed, wear_stride=model.wear_stride),
+                         shuffle=False, **loader_kw),
+              _run_meta(cfg, pre, train_records, val_records))
+    if resume:
+        load_state(run)
+    run.net = DistributedDataParallel(model) if d.active else model
+    # Traced after the weights are final (resumed or not): the frozen stages run in onnxruntime on a CPU.
+    run.prefix = onnx_prefix(model, d.device, pre.input_size, layout) if cfg.optim.onnx_frozen else None
     if d.main:
         out.mkdir(parents=True, exist_ok=True)
         save_config(cfg, out / "config.yaml")
         from torch.utils.tensorboard import SummaryWriter
 
-        writer = SummaryWriter(str(out / "tensorboard"))
+        run.writer = SummaryWriter(str(out / "tensorboard"))
         if dropped:
             print(f"note: {dropped} photo(s) without a known side were left out of training")
         if not resume or not (out / "metrics.csv").exists():
             with open(out / "metrics.csv", "w", newline="") as fh:
                 csv.writer(fh).writerow(METRIC_COLUMNS)
+    return run
 
-    best_temperature: float | None = None  # set when this run (or this part of a resumed one) writes a best checkpoint
-    for epoch in range(start_epoch, cfg.optim.epochs):
+
+def save_state(run: Run, epoch: int) -> None:
+    """Everything a resume needs - raw and EMA weights, optimizer, scheduler, scaler, epoch, RNGs - written whole.
+
+    The file is written beside its place and renamed over it, so a run killed
+    while saving leaves the previous state intact, never half of a new one.
+    """
+    state = {"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
+             "scheduler": run.scheduler.state_dict(), "scaler": run.scaler.state_dict(), "epoch": epoch,
+             "best_f1": run.best_f1, "stale": run.stale, "best_temperature": run.best_temperature,
+             "rng": {"torch": torch.get_rng_state(), "numpy": torch.from_numpy(np.random.get_state()[1].astype(np.int64)),
+                     "numpy_pos": int(np.random.get_state()[2]), "python": random.getstate()}}
+    if run.ema is not None:
+        state["ema"] = run.ema.module.state_dict()
+    partial = run.state_path.with_name(run.state_path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, run.state_path)
+
+
+def load_state(run: Run) -> None:
+    """Continue a run from its last saved state (weights_only: a state file cannot run code)."""
+    if not run.state_path.is_file():
+        raise DataError(f"nothing to resume: {run.state_path} does not exist")
+    state = torch.load(run.state_path, map_location=run.d.device, weights_only=True)
+    if "model" not in state:
+        raise DataError(f"{run.state_path} was written by an older solewear without the model's raw weights; "
+                        "start the run again")
+    run.model.load_state_dict(state["model"])
+    run.optimizer.load_state_dict(state["optimizer"])
+    run.scheduler.load_state_dict(state["scheduler"])
+    run.scaler.load_state_dict(state["scaler"])
+    if run.ema is not None and "ema" in state:
+        run.ema.module.load_state_dict(state["ema"])
+    run.start_epoch, run.best_f1, run.stale = int(state["epoch"]) + 1, float(state["best_f1"]), int(state["stale"])
+    run.best_temperature = state.get("best_temperature")
+    rng = state["rng"]
+    torch.set_rng_state(rng["torch"].cpu())
+    np.random.set_state(("MT19937", rng["numpy"].numpy().astype(np.uint32), rng["numpy_pos"], 0, 0.0))
+    random.setstate(rng["python"])
+
+
+def train_one_epoch(run: Run, epoch: int, progress: bool) -> tuple[float, int]:
+    """One pass over the epoch's weighted draw; returns the mean training loss over all ranks and the input size."""
+    cfg, d = run.cfg, run.d
+    train_size = cfg.preprocess.size_at(epoch)
+    run.train_ds.set_epoch(epoch, train_size)
+    indices = epoch_indices(run.weights, cfg.seed, epoch, d.rank, d.world)
+    loader = DataLoader(Subset(run.train_ds, indices), shuffle=False, generator=torch.Generator().manual_seed(cfg.seed + epoch),
+                        **run.loader_kw)
+    run.net.train()
+    params = [p for p in run.model.parameters() if p.requires_grad]
+    running, seen = 0.0, 0
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=None if (progress and d.main) else True, leave=False)
+    for batch in bar:
+        batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
+        with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=run.scaler.is_enabled()):
+            terms = losses(forward(run.net, batch["image"], run.prefix), batch, cfg.loss)
+        run.optimizer.zero_grad(set_to_none=True)
+        run.scaler.scale(terms["total"]).backward()
+        if cfg.optim.grad_clip > 0:
+            run.scaler.unscale_(run.optimizer)
+            torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
+        run.scaler.step(run.optimizer)
+        run.scaler.update()
+        run.scheduler.step()
+        if run.ema is not None:
+            run.ema.update(run.model)
+        running += terms["total"].item() * len(batch["label"])
+        seen += len(batch["label"])
+        bar.set_postfix(loss=f"{running / seen:.3f}", lr=f"{run.scheduler.get_last_lr()[0]:.2e}")
+    if d.active:  # BatchNorm statistics are per process: average them, as timm's train.py does
+        from timm.utils import distribute_bn
+
+        distribute_bn(run.model, d.world, reduce=True)
+    return sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d))), train_size
+
+
+def _record_epoch(run: Run, epoch: int, row: dict, val: dict | None, improved: bool, progress: bool) -> None:
+    """Rank 0: metrics.csv, TensorBoard, the `last` checkpoint and resume state, and a calibrated `best`."""
+    with open(run.out / "metrics.csv", "a", newline="") as fh:  # an epoch not validated leaves its val_ cells empty
+        csv.writer(fh).writerow([f"{row[c]:.6g}" if isinstance(row[c], float) else row[c] for c in METRIC_COLUMNS])
+    for k, v in row.items():
+        if k != "epoch" and v is not None:
+            run.writer.add_scalar(k, v, epoch + 1)
+    if progress:
+        measured = ("not validated" if val is None else
+                    f"val macro-F1 {val['val_macro_f1']:.3f}  zone MAE {val['val_zone_mae']:.3f}  "
+                    f"side {val['val_side_accuracy']:.3f}  orientation {val['val_orientation_accuracy']:.3f}  "
+                    f"box IoU {val['val_box_iou']:.3f}")
+        print(f"epoch {epoch + 1}: loss {row['train_loss']:.3f}  {measured}  ({row['seconds']:.0f} s)")
+    epoch_meta = dict(run.meta, epoch=epoch + 1, metrics={k: v for k, v in row.items() if k != "epoch"})
+    save_checkpoint(run.out / "last", run.eval_model, epoch_meta)
+    if improved:
+        # Calibrated as it is written, not when the run ends: a run stopped after its best epoch,
+        # then resumed without beating it, would otherwise keep that best at temperature 1.
+        calibration = temperature_record(val["logits"], val["labels"], "validation")
+        run.best_temperature = calibration["temperature"]
+        save_checkpoint(run.out / "best", run.eval_model, dict(epoch_meta, temperature=run.best_temperature,
+                                                                calibration=calibration))
+    save_state(run, epoch)
+
+
+def _finish(run: Run, progress: bool) -> Path:
+    """The run's summary (best figure, temperature, every rank's weight checksum); returns the best weights."""
+    checksums = distributed.gather(_state_checksum(run.model), run.d)
+    if run.d.main and run.best_temperature is not None:
+        summary = {"best_val_macro_f1": run.best_f1, "temperature": run.best_temperature,
+                   "world_size": run.d.world, "rank_weight_checksums": checksums}
+        (run.out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    elif run.d.main and progress:
+        print("note: no validated epoch of this run beat the best before it, so the best checkpoint (calibrated when "
+              "it was saved) stays as it was")
+    if run.writer is not None:
+        run.writer.close()
+    return paths(run.out / "best")[0]
+
+
+def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) -> Path:
+    run = setup_run(cfg, d, resume)
+    for epoch in range(run.start_epoch, cfg.optim.epochs):
         started = time.time()
-        train_size = cfg.preprocess.size_at(epoch)
-        train_ds.set_epoch(epoch, train_size)
-        indices = epoch_indices(weights, cfg.seed, epoch, d.rank, d.world)
-        g = torch.Generator().manual_seed(cfg.seed + epoch)
-        loader = DataLoader(Subset(train_ds, indices), shuffle=False, generator=g, **loader_kw)
-        net.train()
-        running, seen = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.optim.epochs}", unit="batch", disable=None if (progress and d.main) else True, leave=False)
-        for batch in bar:
-            batch = {k: v.to(d.device, non_blocking=True) for k, v in batch.items()}
-            with torch.autocast(device_type=d.device.type, dtype=torch.float16, enabled=use_amp):
-                terms = losses(forward(net, batch["image"], prefix), batch, cfg.loss)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(terms["total"]).backward()
-            if cfg.optim.grad_clip > 0:
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            if ema is not None:
-                ema.update(model)
-            running += terms["total"].item() * len(batch["label"])
-            seen += len(batch["label"])
-            bar.set_postfix(loss=f"{running / seen:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
-        if d.active:  # BatchNorm statistics are per process: average them, as timm's train.py does
-            from timm.utils import distribute_bn
-
-            distribute_bn(model, d.world, reduce=True)
-        train_loss = sum(distributed.gather(running, d)) / max(1, sum(distributed.gather(seen, d)))
-        eval_model = ema.module if ema is not None else model
-        val = validate(eval_model, val_loader, cfg, d, prefix) if epoch + 1 >= cfg.first_validated_epoch else None
-        improved = val is not None and val["val_macro_f1"] > best_f1
+        train_loss, train_size = train_one_epoch(run, epoch, progress)
+        validated = epoch + 1 >= cfg.first_validated_epoch
+        val = validate(run.eval_model, run.val_loader, cfg, d, run.prefix) if validated else None
+        improved = val is not None and val["val_macro_f1"] > run.best_f1
         if improved:
-            best_f1, stale = val["val_macro_f1"], 0
+            run.best_f1, run.stale = val["val_macro_f1"], 0
         elif val is not None:
-            stale += 1
-        row = {"epoch": epoch + 1, "train_size": train_size, "lr": scheduler.get_last_lr()[0], "train_loss": train_loss,
+            run.stale += 1
+        row = {"epoch": epoch + 1, "train_size": train_size, "lr": run.scheduler.get_last_lr()[0], "train_loss": train_loss,
                **{k: None if val is None else val[k] for k in METRIC_COLUMNS if k.startswith("val_")}, "seconds": time.time() - started}
         if d.main:
-            with open(out / "metrics.csv", "a", newline="") as fh:  # an epoch not validated leaves its val_ cells empty
-                csv.writer(fh).writerow([f"{row[c]:.6g}" if isinstance(row[c], float) else row[c] for c in METRIC_COLUMNS])
-            for k, v in row.items():
-                if k != "epoch" and v is not None:
-                    writer.add_scalar(k, v, epoch + 1)
-            if progress:
-                measured = ("not validated" if val is None else
-                            f"val macro-F1 {val['val_macro_f1']:.3f}  zone MAE {val['val_zone_mae']:.3f}  "
-                            f"side {val['val_side_accuracy']:.3f}  orientation {val['val_orientation_accuracy']:.3f}  "
-                            f"box IoU {val['val_box_iou']:.3f}")
-                print(f"epoch {epoch + 1}: loss {train_loss:.3f}  {measured}  ({row['seconds']:.0f} s)")
-            epoch_meta = dict(meta, epoch=epoch + 1, metrics={k: v for k, v in row.items() if k != "epoch"})
-            save_checkpoint(out / "last", eval_model, epoch_meta)
-            state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch,
-                     "best_f1": best_f1, "stale": stale}
-            if ema is not None:
-                state["ema"] = ema.module.state_dict()
-            torch.save(state, state_path)
-            if improved:
-                # Calibrated as it is written, not when the run ends: a run stopped after its best epoch,
-                # then resumed without beating it, would otherwise keep that best at temperature 1.
-                calibration = temperature_record(val["logits"], val["labels"], "validation")
-                best_temperature = calibration["temperature"]
-                save_checkpoint(out / "best", eval_model, dict(epoch_meta, temperature=best_temperature, calibration=calibration))
+            _record_epoch(run, epoch, row, val, improved, progress)
         distributed.barrier(d)
-        if cfg.optim.early_stop_patience is not None and stale >= cfg.optim.early_stop_patience:
+        if cfg.optim.early_stop_patience is not None and run.stale >= cfg.optim.early_stop_patience:
             if d.main and progress:
-                print(f"early stop: validation macro-F1 has not improved for {stale} epochs")
+                print(f"early stop: validation macro-F1 has not improved for {run.stale} epochs")
             break
-
-    checksums = distributed.gather(_state_checksum(model), d)
-    best = paths(out / "best")[0]
-    if d.main and best_temperature is not None:
-        summary = {"best_val_macro_f1": best_f1, "temperature": best_temperature,
-                   "world_size": d.world, "rank_weight_checksums": checksums}
-        (out / "run_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    elif d.main and progress:
-        print("note: no validated epoch of this run beat the best before it, so the best checkpoint (calibrated when it was saved) stays as it was")
-    if writer is not None:
-        writer.close()
-    return best
+    return _finish(run, progress)

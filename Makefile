@@ -50,7 +50,7 @@ MODEL_DATA := data/generated
 # found at $$SOLEWEAR_REAL_SOLES, skipped with a note where absent): they teach where a real sole is and that
 # real tread, two-tone rubber and logos are not wear.
 REAL_TUNE := --set model.init_from=runs/default/best.safetensors --set optim.epochs=3 --set optim.lr=0.0006 \
-  --set optim.warmup_epochs=0.2 --set optim.validate_from=1 \
+  --set optim.warmup_epochs=0.2 --set optim.validate_from=1 --set augment.negative_p=0.2 --set augment.natural_p=0.75 \
   --set "data.sources=[{kind: manifest, path: $(MODEL_DATA)/train, weight: 0.8}, {kind: outlines, weight: 0.2, required: false}]"
 model: $(STAMP)
 	$(BIN)/solewear generate $(MODEL_DATA)/train --n 8000 --seed 1 --workers 2 --quiet

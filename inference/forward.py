@@ -18,7 +18,7 @@ import torch
 
 from inference.model import SoleNet
 from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, scene_box_to_image
-from inference.settings import load_inference_settings
+from inference.settings import Quality
 from inference.taxonomy import load_taxonomy
 
 
@@ -70,7 +70,7 @@ def read_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], 
 
 
 @torch.no_grad()
-def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene,
+def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene, quality: Quality,
               sides: Sequence[str | None] | None = None, temperature: float = 1.0,
               device: str | torch.device = "cpu") -> Forward:
     """Pass 2: canonical crops at the detected boxes and poses, the pose checked at crop resolution.
@@ -92,7 +92,6 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
     detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
     right = load_taxonomy().sides.index("right")
-    quality = load_inference_settings().quality
     min_sole = quality.min_sole_probability
     below = quality.symmetric_pose_below
     toe_unsure = np.minimum(orient_p.max(1), orient_prob) < below
@@ -165,15 +164,16 @@ def symmetric_pose(model: SoleNet, pre: Preprocessor, crops: Sequence[np.ndarray
     return aligned_orient / n_views, aligned_side / n_views
 
 
-def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None,
-             temperature: float = 1.0, device: str | torch.device = "cpu") -> Forward:
-    return read_wear(model, pre, images, read_scene(model, pre, images, device), sides, temperature, device)
+def two_pass(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], quality: Quality,
+             sides: Sequence[str | None] | None = None, temperature: float = 1.0,
+             device: str | torch.device = "cpu") -> Forward:
+    return read_wear(model, pre, images, read_scene(model, pre, images, device), quality, sides, temperature, device)
 
 
 
 def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], labels: Sequence[int],
                    views: Sequence[tuple[int, bool]], sides: Sequence[str | None] | None = None,
-                   device: str | torch.device = "cpu", where: np.ndarray | None = None) -> np.ndarray:
+                   device: str | torch.device = "cpu", where: np.ndarray | None = None, *, quality: Quality) -> np.ndarray:
     """Whether each photo, read again in each of `views` (quarter turns, mirrored?), keeps its class `labels[i]`.
 
     A turned or mirrored photo shows the same sole (a mirrored left sole is a
@@ -194,6 +194,6 @@ def pose_agreement(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarra
     posed_sides = None if sides is None else [
         None if sides[i] is None else ("right" if compose_pose(0, sides[i] == "right", turns, mirror)[1] else "left")
         for turns, mirror in views for i in picked]
-    read = two_pass(model, pre, posed, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(picked))
+    read = two_pass(model, pre, posed, quality, posed_sides, device=device).logits.argmax(1).reshape(len(views), len(picked))
     agrees[picked] = (read == np.asarray(labels)[picked][None]).all(0)
     return agrees

@@ -22,8 +22,9 @@ from inference.checkpoint import load_checkpoint, weights_digest
 from inference.decode import ImageError, load_photo
 from inference.explain import overlay, photo_gradcam, zone_diagram
 from inference.export import serving_model
-from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear
+from inference.forward import Forward
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
+from inference.pipeline import ReadingPipeline
 from inference.preprocess import Box, Preprocessor
 from inference.quality import photo_flags, photo_measures
 from inference.results import Prediction
@@ -57,6 +58,7 @@ class Predictor:
         self._lock = threading.Lock()
         self.torch_model = self.model  # Grad-CAM needs gradients: always the PyTorch model
         self.model, self.backend = serving_model(self.model, self.meta, self.checkpoint, self.device, backend)
+        self.pipeline = ReadingPipeline(self.model, self.pre, self.settings, self.taxonomy, self.device, self.temperature)
 
     @property
     def model_info(self) -> str:
@@ -109,100 +111,15 @@ class Predictor:
 
     # ------------------------------------------------------------ internals
     def _analyse(self, images: list[np.ndarray], sides: list[str | None], explain: bool) -> list[list[Prediction]]:
-        scene = read_scene(self.model, self.pre, images, self.device)
-        # A photo holding both soles becomes two units (its halves); pass 1 has already read each unit.
-        units: list[tuple[int, np.ndarray, str | None, str | None]] = []  # (photo index, image, given side, part)
-        picks: list[tuple[Scene, int]] = []
-        for i, img in enumerate(images):
-            # A side the user gave describes one shoe: such a photo is never split into two soles.
-            split = self._split_pair(img, scene, i) if sides[i] is None else None
-            if split:
-                halves, half_scene = split
-                units += [(i, half, None, part) for part, half in halves]
-                picks += [(half_scene, 0), (half_scene, 1)]
-            else:
-                units.append((i, img, sides[i], None))
-                picks.append((scene, i))
-        unit_scene = Scene.gather(picks)
-        unit_images = [u[1] for u in units]
-        given_sides = [u[2] for u in units]
-        fwd = read_wear(self.model, self.pre, unit_images, unit_scene, given_sides, self.temperature, self.device)
-        agrees = self._pose_agrees(unit_images, given_sides, fwd)
+        reading = self.pipeline.read(images, sides)
         results: list[list[Prediction]] = [[] for _ in images]
-        for k, (i, img, given, part) in enumerate(units):
-            pred = self._result(k, img, given, part, fwd, bool(agrees[k]), explain)
+        for k, (i, img, given, part) in enumerate(reading.units):
+            pred = self._result(k, img, given, part, reading.forward, bool(reading.pose_agrees[k]), explain)
             if pred.box is not None and part in ("right", "bottom"):   # a second half's box, in the whole photo
                 dx, dy = images[i].shape[1] - img.shape[1], images[i].shape[0] - img.shape[0]
                 pred.box = [pred.box[0] + dx, pred.box[1] + dy, pred.box[2] + dx, pred.box[3] + dy]
             results[i].append(pred)
         return results
-
-    def _pose_agrees(self, images: list[np.ndarray], sides: list[str | None], fwd: Forward) -> np.ndarray:
-        """The pose check of the low-confidence rule for each sole. It only reads found soles the rest of
-        the rule has not already flagged, since it can add the flag but never remove it."""
-        confidence, severity = fwd.probabilities.max(1), fwd.zones[:, -1]
-        quality = self.settings.quality
-        check = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob) & ~self.settings.low_confidence(confidence, severity)
-        return pose_agreement(self.model, self.pre, images, fwd.probabilities.argmax(1), quality.pose_check_views, sides,
-                              self.device, where=check)
-
-    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
-        """Both soles in one photo: split it when each half holds one whole, elongated sole.
-
-        Candidate cuts: through the middle of a squarish sole box (two soles side
-        by side or one above the other; the likelier direction first), and down
-        the middle of any landscape photo (runners often lay both shoes next to
-        each other). Once both halves show an elongated sole, the cut moves to
-        the middle of the space between the two soles and the halves are read
-        again; a half whose sole still touches the cut is half of one sole, not a
-        sole of its own. Returns the halves and pass 1's reading of them.
-        """
-        q = self.settings.quality
-        H, W = image.shape[:2]
-        x0, y0, x1, y1 = scene.boxes[i]
-        w, h = x1 - x0, y1 - y0
-        candidates: list[tuple[bool, float]] = []   # (vertical cut?, position)
-        if scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect:
-            across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
-            candidates += [along, across] if h > w else [across, along]
-        if W >= 1.15 * H:
-            candidates.append((True, W / 2))
-        for vertical, position in candidates:
-            found = self._split_at(image, vertical, position)
-            if found is not None:
-                return found
-        return None
-
-    def _split_at(self, image: np.ndarray, vertical: bool, position: float
-                  ) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
-        extent = image.shape[1] if vertical else image.shape[0]
-        cut = int(np.clip(position, 1, extent - 1))
-        halves, check = self._read_halves(image, vertical, cut)
-        if not self._two_soles(halves, check, vertical, min_gap=0.0):
-            return None
-        # Re-centre the cut in the space between the soles: the end of the first, the start of the second.
-        end_first = check.boxes[0][2 if vertical else 3]
-        start_second = cut + check.boxes[1][0 if vertical else 1]
-        centred = int(np.clip(round((end_first + start_second) / 2), 1, extent - 1))
-        if centred != cut:
-            halves, check = self._read_halves(image, vertical, centred)
-        return (halves, check) if self._two_soles(halves, check, vertical, min_gap=0.02) else None
-
-    def _read_halves(self, image: np.ndarray, vertical: bool, cut: int) -> tuple[list[tuple[str, np.ndarray]], Scene]:
-        halves = [("left", image[:, :cut]), ("right", image[:, cut:])] if vertical else [("top", image[:cut]), ("bottom", image[cut:])]
-        halves = [(name, np.ascontiguousarray(part)) for name, part in halves]
-        return halves, read_scene(self.model, self.pre, [part for _, part in halves], self.device)
-
-    def _two_soles(self, halves: list[tuple[str, np.ndarray]], check: Scene, vertical: bool, min_gap: float) -> bool:
-        """Each half holds a sole, elongated, at least `min_gap` (share of the half) away from the cut."""
-        q = self.settings.quality
-        for k, ((_, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
-            bw, bh = box[2] - box[0], box[3] - box[1]
-            size = part.shape[1] if vertical else part.shape[0]
-            gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])
-            if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < min_gap * size:
-                return False
-        return True
 
     def _result(self, k: int, image: np.ndarray, given_side: str | None, part: str | None, fwd: Forward,
                 pose_agrees: bool, explain: bool) -> Prediction:

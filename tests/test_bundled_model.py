@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from inference.decode import load_rgb
-from inference.forward import read_scene, read_wear, symmetric_pose
+from inference.forward import read_scene, symmetric_pose
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.taxonomy import load_taxonomy
@@ -88,12 +88,12 @@ def test_a_wrong_first_look_at_the_pose_is_corrected_on_the_crop(predictor):
     other = {"left": "right", "right": "left"}
     wrong = replace(scene, side=[other[s] for s in scene.side],
                     orientation=np.array([(int(k) + 1 + i % 3) % 4 for i, k in enumerate(scene.orientation)]))
-    fwd = read_wear(predictor.model, predictor.pre, images, wrong)
+    fwd = predictor.pipeline.wear(images, wrong)
     assert fwd.side == [r["side"] for r in rows] == fwd.scene.side
     assert [TAX.orientations[int(k)] for k in fwd.scene.orientation] == [r["orientation"] for r in rows]
-    right = read_wear(predictor.model, predictor.pre, images, scene)  # wear read again on the corrected crops
+    right = predictor.pipeline.wear(images, scene)  # wear read again on the corrected crops
     assert np.allclose(fwd.probabilities, right.probabilities, atol=1e-4) and np.allclose(fwd.zones, right.zones, atol=1e-4)
-    given = read_wear(predictor.model, predictor.pre, images, wrong, sides=[other[r["side"]] for r in rows])
+    given = predictor.pipeline.wear(images, wrong, sides=[other[r["side"]] for r in rows])
     assert given.side == [other[r["side"]] for r in rows]  # a side the user gave is kept
 
 
@@ -181,16 +181,35 @@ def test_a_real_photo_whose_class_changes_when_turned_is_flagged(predictor, real
     when the same photo is read turned round or mirrored; the app then says it is unsure. (Of the two CSAFE photos,
     007961L changes class; 005772L kept it once its side was read right in every pose.)"""
     from inference.decode import load_rgb
-    from inference.forward import pose_agreement
 
     changed = []
     for path in real_photos:
         pred = predictor.predict(path)[0]
         assert pred.label is not None, (path.name, pred.flags)
         label = TAX.class_ids.index(pred.label)
-        agrees = pose_agreement(predictor.model, predictor.pre, [load_rgb(path)], [label],
-                                predictor.settings.quality.pose_check_views, device=predictor.device)
+        agrees = predictor.pipeline.pose_agrees([load_rgb(path)], [label])
         if not agrees[0]:
             changed.append(path.name)
             assert "low_confidence" in pred.flags, (path.name, pred.confidence, pred.flags)
     assert changed, "no real photo changed class when turned: this test no longer sees the check at work"
+
+
+def test_settings_passed_in_take_effect_in_the_predictor_the_wording_and_evaluation(tmp_path):
+    """One reading pipeline, settings passed in: a stricter confidence bar and other words reach every figure."""
+    from inference.settings import load_inference_settings
+    from inference.wording import verdict
+    from training.evaluate import evaluate
+
+    base = load_inference_settings()
+    strict = base.model_copy(update={
+        "quality": base.quality.model_copy(update={"min_confidence": 0.999, "pose_check_views": ()}),
+        "unsure_messages": {**base.unsure_messages, "weak": "A custom sentence for a weak answer."}})
+    predictor = Predictor(settings=strict)
+    pred = predictor.predict(SAMPLES / "03-left.jpg")[0]
+    assert "low_confidence" in pred.flags and "weak" in pred.unsure_reasons
+    assert "A custom sentence for a weak answer." in verdict(pred, strict).reasons
+    assert predictor.pipeline.settings is strict
+    report = evaluate(bundled_checkpoint(), SAMPLES, tmp_path / "eval", progress=False, settings=strict)
+    assert report["confident"]["coverage"] == 0 and "pose_check" not in report      # every answer under the bar
+    default = evaluate(bundled_checkpoint(), SAMPLES, tmp_path / "eval2", progress=False, settings=base, pose_check=False)
+    assert default["confident"]["coverage"] > 0

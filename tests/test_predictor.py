@@ -171,8 +171,9 @@ class _HalfReader:
 
 
 def test_pose_agreement_reads_each_photo_in_each_view_and_mirrors_a_given_side():
-    from inference.forward import pose_agreement, two_pass
+    from inference.pipeline import ReadingPipeline
     from inference.preprocess import Preprocessor
+    from inference.settings import load_inference_settings
 
     pre = Preprocessor(32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 0.08, True)
     top_left = np.full((60, 40, 3), 60, np.uint8)
@@ -180,11 +181,17 @@ def test_pose_agreement_reads_each_photo_in_each_view_and_mirrors_a_given_side()
     top_left[:, :20] += 40
     plain = np.full((60, 40, 3), 100, np.uint8)
     model = _HalfReader()
-    assert two_pass(model, pre, [top_left]).logits.argmax(1).tolist() == [0]
+    base = load_inference_settings()
+
+    def pipeline(views=()):
+        return ReadingPipeline(model, pre, base.model_copy(update={"quality": base.quality.model_copy(
+            update={"pose_check_views": views})}), TAX)
+
+    assert pipeline().two_pass([top_left]).logits.argmax(1).tolist() == [0]
 
     def agree(images, views, sides=None):
-        labels = two_pass(model, pre, images, sides).logits.argmax(1)
-        return pose_agreement(model, pre, images, labels, views, sides).tolist()
+        reader = pipeline(views)
+        return reader.pose_agrees(images, reader.two_pass(images, sides).logits.argmax(1), sides).tolist()
 
     turned_round = ((2, False),)   # this reader does not turn the photo back: its class changes
     assert agree([top_left, plain], turned_round) == [False, True] and agree([plain, top_left], turned_round) == [True, False]
@@ -193,8 +200,9 @@ def test_pose_agreement_reads_each_photo_in_each_view_and_mirrors_a_given_side()
     assert agree([top_left], mirrored) == [False]  # detected as left (this reader's side head), so not mirrored back
     assert agree([top_left, plain], mirrored + turned_round, ["left", "left"]) == [False, True]  # views and photos kept apart
     assert agree([top_left, plain], ()) == [True, True]
-    labels = two_pass(model, pre, [top_left, plain]).logits.argmax(1)   # a photo left out is not read: it agrees
-    assert pose_agreement(model, pre, [top_left, plain], labels, turned_round, where=np.array([False, True])).tolist() == [True, True]
+    reader = pipeline(turned_round)
+    labels = reader.two_pass([top_left, plain]).logits.argmax(1)   # a photo left out is not read: it agrees
+    assert reader.pose_agrees([top_left, plain], labels, where=np.array([False, True])).tolist() == [True, True]
 
 
 def _scene(boxes, probs):
@@ -206,7 +214,7 @@ def _scene(boxes, probs):
 
 def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
     """Split when each half holds one whole elongated sole; not for one sole, half soles or empty halves."""
-    from inference import predictor as module
+    from inference import pipeline as module
 
     landscape = np.zeros((400, 600, 3), np.uint8)
     seen_by_case = {"good": _scene([(40, 40, 200, 380), (60, 30, 220, 390)], [0.95, 0.9]),
@@ -214,7 +222,7 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
               "empty": _scene([(40, 40, 200, 380), (0, 0, 300, 400)], [0.95, 0.2])}
     for case, expected in (("good", ["left", "right"]), ("cut", None), ("empty", None)):
         monkeypatch.setattr(module, "read_scene", lambda *a, _s=seen_by_case[case], **k: _s)
-        split = predictor._split_pair(landscape, _scene([(50, 30, 550, 390)], [0.97]), 0)
+        split = predictor.pipeline._split_pair(landscape, _scene([(50, 30, 550, 390)], [0.97]), 0)
         assert (None if split is None else [part for part, _ in split[0]]) == expected, case
         if split:
             halves, seen = split
@@ -222,7 +230,7 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
             assert seen is seen_by_case[case]  # pass 1 of the halves is handed on, not read again
     portrait = np.zeros((600, 400, 3), np.uint8)
     monkeypatch.setattr(module, "read_scene", lambda *a, **k: pytest.fail("a single upright sole needs no second look"))
-    assert predictor._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None
+    assert predictor.pipeline._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None
 
 
 def test_pose_seen_on_the_crop_composes_with_the_first_guess():

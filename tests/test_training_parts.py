@@ -352,7 +352,7 @@ def test_accuracy_by_severity_uses_the_apps_bands_and_counts_every_photo():
     severity = np.array([0.0, 0.05, 0.5, 0.99, 1.0])
     correct = np.array([False, True, True, True, True])
     unsure = np.array([True, False, False, False, True])
-    rows = accuracy_by_severity(severity, correct, unsure)
+    rows = accuracy_by_severity(severity, correct, load_inference_settings(), unsure)
     assert len(rows) == len(load_inference_settings().severity) and sum(r["images"] for r in rows) == len(severity)
     assert rows[0]["accuracy"] == 0.5 and rows[0]["low_confidence"] == 0.5
     assert rows[-1]["images"] == 2 and rows[-1]["low_confidence"] == 0.5

@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from inference.checkpoint import write_meta
+from inference.settings import load_inference_settings
 from training.evaluate import collect
 from training.metrics import temperature_record
 
 
 def calibrate(checkpoint: Path, data: Path, progress: bool = True) -> dict:
     """Refit and store the temperature; returns the calibration record written into the metadata."""
-    collected = collect(checkpoint, data, progress=progress)
+    collected = collect(checkpoint, data, load_inference_settings(), progress=progress, pose_check=False)
     logits, labels = np.concatenate(collected.logits), np.array(collected.labels)
     record = dict(temperature_record(logits, labels, "validation photos, two-pass forward as in the Predictor"),
                   data=str(data), n_images=int(len(labels)), previous=collected.meta.get("calibration"))

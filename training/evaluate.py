@@ -23,10 +23,10 @@ from tqdm import tqdm
 from inference.checkpoint import load_checkpoint, read_meta
 from inference.decode import ImageError, load_rgb
 from inference.export import serving_model
-from inference.forward import pose_agreement, two_pass
+from inference.pipeline import ReadingPipeline
 from inference.preprocess import Preprocessor, image_box_to_scene
-from inference.settings import load_inference_settings
-from inference.taxonomy import off_quarter_deg
+from inference.settings import InferenceSettings, load_inference_settings
+from inference.taxonomy import load_taxonomy, off_quarter_deg
 from training.data import dataset_folder, read_dataset, record_box
 from training.metrics import (
     bootstrap_ci,
@@ -62,20 +62,21 @@ class Collected:
     unreadable: list = field(default_factory=list)
 
 
-def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: int = 32, progress: bool = True,
-            transform=None, pose_views: tuple[tuple[int, bool], ...] = ()) -> Collected:
-    """Run every photo through the Predictor's two-pass forward and backend (raw logits, temperature 1).
+def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,
+            progress: bool = True, transform=None, pose_check: bool = True) -> Collected:
+    """Run every photo through the Predictor's reading pipeline and backend (raw logits, temperature 1).
 
     `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
-    `pose_views`: other poses each photo is read in again, as the Predictor does, to see if its class holds.
+    `pose_check`: each photo is read again in the configured other poses, as the Predictor does.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, meta = load_checkpoint(checkpoint, device)
     model, backend = serving_model(model, meta, Path(checkpoint), device)
     pre = Preprocessor.from_meta(meta)
+    pipeline = ReadingPipeline(model, pre, settings if pose_check else settings.model_copy(
+        update={"quality": settings.quality.model_copy(update={"pose_check_views": ()})}), load_taxonomy(), device)
     records, folder = read_dataset(data), dataset_folder(data)
     c = Collected(meta, backend)
-    quality = load_inference_settings().quality
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=None if progress else True):
         chunk = records[start:start + batch_size]
         images, boxes, kept = [], [], []
@@ -94,10 +95,10 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         if not kept:
             continue
         sides = [r.side for r in kept] if given_side else None
-        fwd = two_pass(model, pre, images, sides, 1.0, device)
+        fwd = pipeline.two_pass(images, sides)
         c.logits.append(fwd.logits)
-        found = quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob)  # as in the app: no sole, no class to check
-        c.pose_agrees += pose_agreement(model, pre, images, fwd.logits.argmax(1), pose_views, sides, device, where=found).tolist()
+        found = pipeline.found(fwd)  # as in the app: no sole, no class to check
+        c.pose_agrees += pipeline.pose_agrees(images, fwd.logits.argmax(1), sides, where=found).tolist()
         c.labels += [r.label for r in kept]
         c.paths += [_relative(r.path, folder) for r in kept]
         c.orient_pred += fwd.scene.orientation.tolist()
@@ -106,7 +107,7 @@ def collect(checkpoint: Path, data: Path, given_side: bool = False, batch_size: 
         c.mixed += [r.mixed for r in kept]
         c.side_pred += fwd.scene.side
         c.side_true += [r.side for r in kept]
-        c.sole_found += quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob).tolist()
+        c.sole_found += found.tolist()
         for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
             if true_box is not None:
                 size = img.shape[:2]
@@ -157,16 +158,16 @@ def training_overlap(checkpoint: Path, data_dir: Path) -> list[str]:
 
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
-             batch_size: int = 32, progress: bool = True, transform=None, pose_check: bool = True) -> dict:
+             batch_size: int = 32, progress: bool = True, transform=None, pose_check: bool = True,
+             settings: InferenceSettings | None = None) -> dict:
     """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
 
     `pose_check` reads every photo again in the poses the app checks (configs/inference.yaml
     `pose_check_views`), so the low-confidence figures are the app's; it costs one more two-pass
     forward per view, and reports that only need the answers themselves switch it off.
     """
-    settings = load_inference_settings()
-    views = settings.quality.pose_check_views if pose_check else ()
-    c = collect(checkpoint, data, given_side, batch_size, progress, transform, views)
+    settings = settings or load_inference_settings()   # an entry point: the CLI and the card call it
+    c = collect(checkpoint, data, settings, given_side, batch_size, progress, transform, pose_check)
     temperature = float(c.meta.get("temperature", 1.0))
     classes = c.meta["classes"]
     logits, y = np.concatenate(c.logits), np.array(c.labels)
@@ -198,6 +199,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         report["severity_mae"] = float(err[:, -1].mean())
     agrees = np.array(c.pose_agrees, bool)
     unsure = settings.low_confidence(probs.max(1), np.array(c.severity_pred), agrees)
+    views = settings.quality.pose_check_views if pose_check else ()
     if views:
         correct = y_pred == y
         added = unsure & ~settings.low_confidence(probs.max(1), np.array(c.severity_pred))  # flagged by the check alone
@@ -209,7 +211,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
                                 "accuracy_changed": share_right(~agrees), "accuracy_held": share_right(agrees),
                                 "added": float(np.mean(added)), "accuracy_added": share_right(added)}
     if c.zone_true and len(c.zone_true) == len(y):
-        report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, unsure)
+        report["by_severity"] = accuracy_by_severity(np.array(c.zone_true)[:, -1], y_pred == y, settings, unsure)
     tendency = accuracy_by_tendency(c.mixed, y_pred == y)
     if tendency:
         report["by_tendency"] = tendency
@@ -275,14 +277,14 @@ def orientation_near_diagonals(pred: np.ndarray, true: np.ndarray, rotation_deg:
             "misses": int(wrong.sum()), "accuracy_elsewhere": float(1 - wrong[~near].mean()) if (~near).any() else None}
 
 
-def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, unsure: np.ndarray | None = None) -> list[dict]:
+def accuracy_by_severity(severity: np.ndarray, correct: np.ndarray, settings: InferenceSettings,
+                         unsure: np.ndarray | None = None) -> list[dict]:
     """Accuracy per band of the *true* wear severity - the bands the app puts in words.
 
     A nearly new sole shows little of its runner's pattern; this says how much
     that costs, and how often the app would then say "low confidence" (None
     for a reader that has no such flag, as the wear oracle).
     """
-    settings = load_inference_settings()
     in_band = settings.band_index(severity)
     rows = []
     for i, band in enumerate(settings.severity):

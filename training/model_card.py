@@ -22,7 +22,6 @@ from PIL import Image, ImageDraw, ImageFont
 from inference.checkpoint import read_meta
 from inference.decode import load_rgb
 from inference.explain import photo_gradcam
-from inference.forward import two_pass
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.settings import load_inference_settings
@@ -47,7 +46,7 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
         depth = cv2.imread(str(data / row["depth_path"]), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
         if depth.max() < 0.1:  # a nearly new shoe has no "most worn" region to point at
             continue
-        fwd = two_pass(predictor.model, predictor.pre, [image], temperature=predictor.temperature)
+        fwd = predictor.pipeline.two_pass([image])
         photo_heat = photo_gradcam(predictor.torch_model, predictor.pre, fwd, 0, image.shape[:2], int(fwd.probabilities[0].argmax()))
         y, x = np.unravel_index(int(photo_heat.argmax()), photo_heat.shape)
         x0, y0, x1, y1 = fwd.scene.boxes[0]

@@ -24,6 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import f1_score
 
 from inference.preprocess import Preprocessor
+from inference.settings import load_inference_settings
 from training.data import DataError, Record, read_manifest, read_wear_map, record_box
 from training.evaluate import accuracy_by_severity
 
@@ -53,7 +54,7 @@ def wear_oracle(train_dir: Path, test_dir: Path, pre: Preprocessor, seed: int = 
     severity = np.array([r.zones[-1] for r in test])
     return {"n_train": len(train), "n_test": len(test), "grid": GRID,
             "accuracy": float((y_pred == y_true).mean()), "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
-            "by_severity": accuracy_by_severity(severity, y_pred == y_true)}
+            "by_severity": accuracy_by_severity(severity, y_pred == y_true, load_inference_settings())}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,144 @@
+"""The reading of photos, in one place: the same steps for the app, the CLI, evaluation and the model card.
+
+Pass 1 on the whole photo (is there a sole, where, which way, which shoe) ->
+the optional split of a photo holding both soles -> pass 2 on the canonical
+crop (wear class, zones, severity; the pose checked at crop resolution and,
+where unsure, averaged over the crop's symmetric views) -> the pose check
+(the photo read again turned and mirrored) -> the low-confidence rule. Built
+from (model, preprocessor, settings, taxonomy, device): settings are passed
+in, never read from a global here, so a change to them, or to the reading,
+changes every figure that depends on it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear
+from inference.preprocess import Preprocessor
+from inference.settings import InferenceSettings
+from inference.taxonomy import Taxonomy
+
+Unit = tuple[int, np.ndarray, "str | None", "str | None"]   # (photo index, image, given side, half: left/right/top/bottom)
+
+
+@dataclass
+class Reading:
+    units: list[Unit]          # one per sole: a photo, or each half of a photo of two soles
+    forward: Forward           # pass 1 and pass 2 for every unit
+    pose_agrees: np.ndarray    # the pose check (True where not read: no sole, or already unsure)
+
+
+class ReadingPipeline:
+    def __init__(self, model, pre: Preprocessor, settings: InferenceSettings, taxonomy: Taxonomy,
+                 device: str | torch.device = "cpu", temperature: float = 1.0) -> None:
+        self.model, self.pre, self.settings, self.taxonomy = model, pre, settings, taxonomy
+        self.device, self.temperature = device, temperature
+
+    def scene(self, images: Sequence[np.ndarray]) -> Scene:
+        """Pass 1 on whole photos."""
+        return read_scene(self.model, self.pre, images, self.device)
+
+    def wear(self, images: Sequence[np.ndarray], scene: Scene, sides: Sequence[str | None] | None = None) -> Forward:
+        """Pass 2 on the canonical crops at pass 1's boxes and poses."""
+        return read_wear(self.model, self.pre, images, scene, self.settings.quality, sides, self.temperature, self.device)
+
+    def two_pass(self, images: Sequence[np.ndarray], sides: Sequence[str | None] | None = None) -> Forward:
+        """Both passes, each photo read as one sole (evaluation: every photo holds one)."""
+        return self.wear(images, self.scene(images), sides)
+
+    def pose_agrees(self, images: Sequence[np.ndarray], labels: Sequence[int], sides: Sequence[str | None] | None = None,
+                    where: np.ndarray | None = None) -> np.ndarray:
+        """Whether each photo keeps its class read again in the configured other poses (`pose_check_views`)."""
+        return pose_agreement(self.model, self.pre, images, labels, self.settings.quality.pose_check_views, sides,
+                              self.device, where=where, quality=self.settings.quality)
+
+    def found(self, fwd: Forward) -> np.ndarray:
+        """A sole in the photo, and not vetoed by pass 2's closer look."""
+        return self.settings.quality.sole_found(fwd.scene.sole_prob, fwd.crop_sole_prob)
+
+    def read(self, images: list[np.ndarray], sides: list[str | None], split_pairs: bool = True) -> Reading:
+        """Every sole in the photos, with the pose check the low-confidence rule needs.
+
+        The pose check reads only found soles the rest of the rule has not already
+        flagged: it can add the flag, never remove it.
+        """
+        scene = self.scene(images)
+        units: list[Unit] = []
+        picks: list[tuple[Scene, int]] = []
+        for i, img in enumerate(images):
+            # A side the user gave describes one shoe: such a photo is never split into two soles.
+            split = self._split_pair(img, scene, i) if split_pairs and sides[i] is None else None
+            if split:
+                halves, half_scene = split
+                units += [(i, half, None, part) for part, half in halves]
+                picks += [(half_scene, 0), (half_scene, 1)]
+            else:
+                units.append((i, img, sides[i], None))
+                picks.append((scene, i))
+        unit_images, given = [u[1] for u in units], [u[2] for u in units]
+        fwd = self.wear(unit_images, Scene.gather(picks), given)
+        check = self.found(fwd) & ~self.settings.low_confidence(fwd.probabilities.max(1), fwd.zones[:, -1])
+        return Reading(units, fwd, self.pose_agrees(unit_images, fwd.probabilities.argmax(1), given, where=check))
+
+    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
+        """Both soles in one photo: split it when each half holds one whole, elongated sole.
+
+        Candidate cuts: through the middle of a squarish sole box (two soles side
+        by side or one above the other; the likelier direction first), and down
+        the middle of any landscape photo (runners often lay both shoes next to
+        each other). Once both halves show an elongated sole, the cut moves to
+        the middle of the space between the two soles and the halves are read
+        again; a half whose sole still touches the cut is half of one sole, not a
+        sole of its own. Returns the halves and pass 1's reading of them.
+        """
+        q = self.settings.quality
+        H, W = image.shape[:2]
+        x0, y0, x1, y1 = scene.boxes[i]
+        w, h = x1 - x0, y1 - y0
+        candidates: list[tuple[bool, float]] = []   # (vertical cut?, position)
+        if scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect:
+            across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
+            candidates += [along, across] if h > w else [across, along]
+        if W >= 1.15 * H:
+            candidates.append((True, W / 2))
+        for vertical, position in candidates:
+            found = self._split_at(image, vertical, position)
+            if found is not None:
+                return found
+        return None
+
+    def _split_at(self, image: np.ndarray, vertical: bool, position: float
+                  ) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
+        extent = image.shape[1] if vertical else image.shape[0]
+        cut = int(np.clip(position, 1, extent - 1))
+        halves, check = self._read_halves(image, vertical, cut)
+        if not self._two_soles(halves, check, vertical, min_gap=0.0):
+            return None
+        # Re-centre the cut in the space between the soles: the end of the first, the start of the second.
+        end_first = check.boxes[0][2 if vertical else 3]
+        start_second = cut + check.boxes[1][0 if vertical else 1]
+        centred = int(np.clip(round((end_first + start_second) / 2), 1, extent - 1))
+        if centred != cut:
+            halves, check = self._read_halves(image, vertical, centred)
+        return (halves, check) if self._two_soles(halves, check, vertical, min_gap=0.02) else None
+
+    def _read_halves(self, image: np.ndarray, vertical: bool, cut: int) -> tuple[list[tuple[str, np.ndarray]], Scene]:
+        halves = [("left", image[:, :cut]), ("right", image[:, cut:])] if vertical else [("top", image[:cut]), ("bottom", image[cut:])]
+        halves = [(name, np.ascontiguousarray(part)) for name, part in halves]
+        return halves, self.scene([part for _, part in halves])
+
+    def _two_soles(self, halves: list[tuple[str, np.ndarray]], check: Scene, vertical: bool, min_gap: float) -> bool:
+        """Each half holds a sole, elongated, at least `min_gap` (share of the half) away from the cut."""
+        q = self.settings.quality
+        for k, ((_, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
+            bw, bh = box[2] - box[0], box[3] - box[1]
+            size = part.shape[1] if vertical else part.shape[0]
+            gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])
+            if p < q.min_sole_probability or min(bw, bh) / max(bw, bh, 1e-6) > 0.65 or gap < min_gap * size:
+                return False
+        return True

@@ -17,6 +17,7 @@ import torch
 from matplotlib import colormaps
 from PIL import Image, ImageDraw, ImageFont
 from pytorch_grad_cam import GradCAM
+from pytorch_grad_cam.utils.image import scale_cam_image
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from inference.preprocess import Box, Preprocessor, apply_pose
@@ -54,10 +55,27 @@ def heatmap_to_photo(heat: np.ndarray, image_hw: tuple[int, int], box: Box, pre:
     return cv2.warpAffine(posed, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def photo_gradcam(model: "SoleNet", pre: Preprocessor, fwd: "Forward", k: int, image_hw: tuple[int, int],
-                  class_index: int) -> np.ndarray:
-    """Grad-CAM of the k-th read crop for `class_index`, laid over its photo: the heatmap the app shows."""
-    heat = gradcam(model, fwd.tensors[k], class_index)
+def evidence_heatmap(evidence: np.ndarray, input_size: int) -> np.ndarray:
+    """A class's evidence map (h, w) as Grad-CAM on the evidence layer gives it: ReLU, scaled to [0, 1], resized.
+
+    The class logit is the mean of the evidence map after a 1x1 convolution, so
+    Grad-CAM's channel weights are that convolution's, the same at every cell,
+    and its map is this one up to a constant factor that the scaling removes.
+    No backward pass: the served model (onnxruntime on a CPU) hands the map out.
+    """
+    # pytorch-grad-cam's own scaling, in its order: to [0, 1], resized to the input, to [0, 1] again.
+    heat = scale_cam_image(np.maximum(evidence.astype(np.float32), 0)[None], (input_size, input_size))
+    return np.clip(scale_cam_image(heat)[0], 0, 1)
+
+
+def photo_heatmap(pre: Preprocessor, fwd: "Forward", k: int, image_hw: tuple[int, int], class_index: int,
+                  torch_model: "SoleNet | None" = None) -> np.ndarray:
+    """The heatmap the app shows for the k-th read crop, laid over its photo: the class evidence where the model
+    has it, else Grad-CAM on `torch_model` (architectures without an evidence map)."""
+    if fwd.evidence is not None:
+        heat = evidence_heatmap(fwd.evidence[k][class_index], pre.input_size)
+    else:
+        heat = gradcam(torch_model, fwd.tensors[k], class_index)
     return heatmap_to_photo(heat, image_hw, fwd.scene.boxes[k], pre, int(fwd.scene.orientation[k]), fwd.side[k])
 
 

@@ -20,6 +20,14 @@ from inference.checkpoint import weights_digest
 from inference.model import SoleNet
 
 HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
+#: Exported besides the heads where the model has it: the class evidence the heatmap is drawn from.
+EVIDENCE = "class_evidence"
+#: Bumped when what an export holds changes, so a cached export of the same weights is made again.
+EXPORT_VERSION = 2
+
+
+def exported_outputs(model: SoleNet) -> tuple[str, ...]:
+    return HEADS + ((EVIDENCE,) if model.spec.class_pool == "evidence" else ())
 CACHE_DIR = Path(os.environ.get("SOLEWEAR_CACHE", Path.home() / ".cache" / "solewear"))
 
 
@@ -49,10 +57,11 @@ class _TupleHeads(torch.nn.Module):
     def __init__(self, model: SoleNet) -> None:
         super().__init__()
         self.model = model
+        self.outputs = exported_outputs(model)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         out = self.model(x)
-        return tuple(out[h] for h in HEADS)
+        return tuple(out[h] for h in self.outputs)
 
 
 def export_onnx(model: SoleNet, meta: dict, out: str | Path, check: bool = True) -> Path:
@@ -62,15 +71,16 @@ def export_onnx(model: SoleNet, meta: dict, out: str | Path, check: bool = True)
     model = model.cpu().eval()
     size = int(meta["preprocess"]["input_size"])
     dummy = torch.zeros(2, 3, size, size)
-    trace_to_onnx(_TupleHeads(model).eval(), dummy, str(out), ["image"], list(HEADS),
-                  {"image": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
-    out.with_suffix(".json").write_text(json.dumps(dict(meta, onnx_outputs=list(HEADS)), indent=2) + "\n")
+    outputs = exported_outputs(model)
+    trace_to_onnx(_TupleHeads(model).eval(), dummy, str(out), ["image"], list(outputs),
+                  {"image": {0: "batch"}, **{h: {0: "batch"} for h in outputs}})
+    out.with_suffix(".json").write_text(json.dumps(dict(meta, onnx_outputs=list(outputs)), indent=2) + "\n")
     if check:
         x = torch.randn(3, 3, size, size)
         with torch.no_grad():
             ref = model(x)
         got = OnnxModel(out)(x)
-        worst = max(float((ref[h] - got[h]).abs().max()) for h in HEADS)
+        worst = max(float((ref[h] - got[h]).abs().max()) for h in outputs)
         if worst > 1e-3:
             raise RuntimeError(f"ONNX export differs from PyTorch by {worst:.2e}")
     return out
@@ -81,6 +91,7 @@ class OnnxModel:
 
     def __init__(self, path: str | Path) -> None:
         self.session = cpu_session(str(path))
+        self.outputs = [o.name for o in self.session.get_outputs()]
 
     @classmethod
     def for_checkpoint(cls, model: SoleNet, meta: dict, checkpoint: Path) -> "OnnxModel":
@@ -91,14 +102,14 @@ class OnnxModel:
         same weights with another input size in their metadata reuse a stale export.
         The cache holds only model files, never anything a user uploaded.
         """
-        path = CACHE_DIR / f"{weights_digest(checkpoint)}-{int(meta['preprocess']['input_size'])}px.onnx"
+        path = CACHE_DIR / f"{weights_digest(checkpoint)}-{int(meta['preprocess']['input_size'])}px-v{EXPORT_VERSION}.onnx"
         if not path.is_file():
             export_onnx(model, meta, path)
         return cls(path)
 
     def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        outs = self.session.run(list(HEADS), {"image": x.detach().cpu().numpy().astype(np.float32)})
-        return {h: torch.from_numpy(o) for h, o in zip(HEADS, outs)}
+        outs = self.session.run(self.outputs, {"image": x.detach().cpu().numpy().astype(np.float32)})
+        return {h: torch.from_numpy(o) for h, o in zip(self.outputs, outs)}
 
 
 def serving_model(model: SoleNet, meta: dict, checkpoint: Path, device: str,

@@ -50,7 +50,8 @@ class Forward:
     crop_sole_prob: np.ndarray  # (N,) pass 2's own sole probability on the crop: a closer second look
     side: list[str]             # side used to canonicalise
     crops: list[np.ndarray]     # canonical crops (uint8 RGB), for explanations
-    tensors: torch.Tensor       # the canonical batch pass 2 saw (for heatmaps)
+    tensors: torch.Tensor       # the canonical batch pass 2 saw
+    evidence: np.ndarray | None = None   # (N, classes, h, w) class evidence on the crop: the heatmap's source
 
 
 @torch.no_grad()
@@ -88,7 +89,8 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
     turns = [int(k) for k in scene.orientation]
     crops = [pre.canonical_crop(img, box, k, s) for img, box, k, s in zip(images, scene.boxes, turns, used)]
     batch = torch.stack([pre.to_tensor(c) for c in crops]).to(device)
-    out = {k: v.float().cpu() for k, v in model(batch).items() if k in ("wear_class", "zones", "side", "orientation", "sole")}
+    out = {k: v.float().cpu() for k, v in model(batch).items()
+           if k in ("wear_class", "zones", "side", "orientation", "sole", "class_evidence")}
     side_p, orient_p = out["side"].softmax(1).numpy(), out["orientation"].softmax(1).numpy()
     detected, side_prob, orient_prob = list(scene.side), scene.side_prob.copy(), scene.orientation_prob.copy()
     right = load_taxonomy().sides.index("right")
@@ -123,12 +125,14 @@ def read_wear(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], s
         again = torch.stack([pre.to_tensor(crops[i]) for i in recheck]).to(device)
         redo = model(again)
         batch[recheck] = again
-        for key in ("wear_class", "zones", "sole"):
-            out[key][recheck] = redo[key].float().cpu()
+        for key in ("wear_class", "zones", "sole", "class_evidence"):
+            if key in out:
+                out[key][recheck] = redo[key].float().cpu()
         scene = replace(scene, orientation=np.array(turns), orientation_prob=orient_prob, side=detected, side_prob=side_prob)
     logits = out["wear_class"].numpy()
     return Forward(scene, torch.from_numpy(logits / temperature).softmax(1).numpy(), logits,
-                   out["zones"].sigmoid().numpy(), out["sole"][:, 0].sigmoid().numpy(), used, crops, batch)
+                   out["zones"].sigmoid().numpy(), out["sole"][:, 0].sigmoid().numpy(), used, crops, batch,
+                   out["class_evidence"].numpy() if "class_evidence" in out else None)
 
 
 # The crop's symmetric views: each quarter turn, plain and mirrored (as `apply_pose` shows them).

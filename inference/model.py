@@ -210,6 +210,9 @@ class SoleNet(nn.Module):
             # Grad-CAM on `evidence`, which equals it) shows exactly where the class was read.
             out["class_map"] = self.class_map(self.dropout(dense))
             out["wear_class"] = out["class_map"].mean((2, 3))
+            # The map without its constant: what Grad-CAM on `evidence` gives (its weights are the 1x1
+            # convolution's, up to a scale), so the served model hands out its own heatmap.
+            out["class_evidence"] = out["class_map"] - self.class_map.bias.view(1, -1, 1, 1)
         if self.spec.wear_map:
             out["wear_map"] = self.wear_map_head(dense).squeeze(1)
         return out

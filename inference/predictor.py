@@ -4,9 +4,9 @@ Steps: safe decode -> pass 1 on the whole photo (is there a sole, where, which
 way, which shoe; a photo of both soles side by side is split in two) ->
 quality gate -> pass 2 on the canonical crop (wear class, zones, severity)
 -> temperature-scaled probabilities -> the same photo read again turned and
-mirrored (does the class hold?) -> optional Grad-CAM heatmap and zone
+mirrored (does the class hold?) -> optional heatmap (the class evidence map) and zone
 diagram. One Predictor is safe to share between threads: model calls run
-under a lock (Grad-CAM hooks touch the model).
+under a lock (Grad-CAM, for models without an evidence map, hooks the model).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch
 
 from inference.checkpoint import load_checkpoint, weights_digest
 from inference.decode import ImageError, load_photo
-from inference.explain import overlay, photo_gradcam, zone_diagram
+from inference.explain import overlay, photo_heatmap, zone_diagram
 from inference.export import serving_model
 from inference.forward import Forward
 from inference.model_store import NO_MODEL_MESSAGE, bundled_checkpoint
@@ -56,7 +56,7 @@ class Predictor:
         self.settings = settings or load_inference_settings()
         self.taxonomy = load_taxonomy()
         self._lock = threading.Lock()
-        self.torch_model = self.model  # Grad-CAM needs gradients: always the PyTorch model
+        self.torch_model = self.model  # Grad-CAM (models without an evidence map) needs gradients: PyTorch
         self.model, self.backend = serving_model(self.model, self.meta, self.checkpoint, self.device, backend)
         self.pipeline = ReadingPipeline(self.model, self.pre, self.settings, self.taxonomy, self.device, self.temperature)
 
@@ -159,7 +159,7 @@ class Predictor:
         pred.replacement_hint = self._replacement_hint(zones)
         pred.photo = image
         if explain:
-            pred.heatmap = overlay(image, photo_gradcam(self.torch_model, self.pre, fwd, k, image.shape[:2], top))
+            pred.heatmap = overlay(image, photo_heatmap(self.pre, fwd, k, image.shape[:2], top, self.torch_model))
             pred.diagram = zone_diagram(zones, pred.side, title=f"{pred.side.capitalize()} shoe: wear by zone")
         return pred
 

@@ -306,3 +306,26 @@ def test_a_stretched_crop_gives_the_sole_its_width_and_the_heatmap_finds_its_way
                 y, x = np.unravel_index(back.argmax(), back.shape)
                 assert abs(x - 145) <= 4 and abs(y - 295) <= 4, (pre.stretch, k, side, x, y)
                 assert back[:, :int(box[0] - pad) - 2].max() == 0  # nothing beyond the crop
+
+
+def test_the_heatmap_from_the_served_model_is_what_grad_cam_gives_on_the_evidence_layer(predictor):
+    """The served model (onnxruntime here) exports the class evidence; no backward pass draws the heatmap,
+    and it matches pytorch-grad-cam on that layer of the PyTorch model."""
+    from inference.decode import load_rgb
+    from inference.explain import evidence_heatmap, gradcam
+
+    assert predictor.backend == "onnx"
+    images = [load_rgb(p) for p in sorted(SAMPLES.glob("*.jpg"))[:4]]
+    fwd = predictor.pipeline.two_pass(images)
+    assert fwd.evidence is not None and fwd.evidence.shape[:2] == (4, len(TAX.class_ids))
+    with torch.no_grad():
+        eager = predictor.torch_model(fwd.tensors)["class_evidence"].numpy()
+    assert np.abs(eager - fwd.evidence).max() < 1e-3                      # onnxruntime hands out the same map
+    for k in range(len(images)):
+        for c in range(len(TAX.class_ids)):
+            cam = gradcam(predictor.torch_model, fwd.tensors[k], c)
+            drawn = evidence_heatmap(eager[k][c], predictor.pre.input_size)
+            assert drawn.shape == cam.shape and np.abs(drawn - cam).max() < 1e-3, (k, c, np.abs(drawn - cam).max())
+        top = int(fwd.probabilities[k].argmax())
+        served = evidence_heatmap(fwd.evidence[k][top], predictor.pre.input_size)
+        assert np.abs(served - gradcam(predictor.torch_model, fwd.tensors[k], top)).max() < 0.01

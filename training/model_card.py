@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from inference.checkpoint import read_meta
 from inference.decode import load_rgb
-from inference.explain import photo_gradcam
+from inference.explain import photo_heatmap
 from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.settings import load_inference_settings
@@ -47,7 +47,7 @@ def pointing_game(predictor: Predictor, data: Path, rows: list[dict], limit: int
         if depth.max() < 0.1:  # a nearly new shoe has no "most worn" region to point at
             continue
         fwd = predictor.pipeline.two_pass([image])
-        photo_heat = photo_gradcam(predictor.torch_model, predictor.pre, fwd, 0, image.shape[:2], int(fwd.probabilities[0].argmax()))
+        photo_heat = photo_heatmap(predictor.pre, fwd, 0, image.shape[:2], int(fwd.probabilities[0].argmax()), predictor.torch_model)
         y, x = np.unravel_index(int(photo_heat.argmax()), photo_heat.shape)
         x0, y0, x1, y1 = fwd.scene.boxes[0]
         tol = max(1, int(TOLERANCE * max(x1 - x0, y1 - y0)))  # as the classic pointing game's 15 px at 224 px

@@ -10,6 +10,7 @@ Large JPEGs are decoded at reduced size (Pillow's draft mode), so a
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.I
     with fh:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # the limits below decide
+                warnings.simplefilter("ignore")   # Pillow warns of big pictures (our limits decide) and broken EXIF
                 img = Image.open(fh)
                 stored_size = img.size
                 limit = MAX_JPEG_PIXELS if img.format == "JPEG" else MAX_PIXELS
@@ -72,13 +73,27 @@ def open_image(source: str | Path | bytes, max_side: int = WORK_SIDE) -> Image.I
             raise ImageError("this file is not a picture solewear can read (try a JPEG, PNG, HEIC or WebP photo)") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError("the picture is damaged or incomplete and could not be read") from exc
-    turned = img.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8)   # a quarter turn swaps width and height
-    img = ImageOps.exif_transpose(img) or img
+    img, turned = _upright(img)
     img = _to_rgb(img)
     if max(img.size) > max_side:
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     img.info["stored_size"] = stored_size[::-1] if turned else stored_size
     return img
+
+
+def _upright(img: Image.Image) -> tuple[Image.Image, bool]:
+    """The photo turned as the camera's EXIF says, and whether that swapped width and height.
+
+    A broken EXIF block is common in edited photos; it must not cost the photo, so it is
+    ignored (the pixels are used as stored) and Pillow's warning about it stays quiet.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
+            return ImageOps.exif_transpose(img) or img, orientation in (5, 6, 7, 8)   # quarter turns swap sides
+        except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error):
+            return img, False
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:

@@ -24,6 +24,8 @@ HEADS = ("wear_class", "zones", "side", "orientation", "sole", "box")
 EVIDENCE = "class_evidence"
 #: Bumped when what an export holds changes, so a cached export of the same weights is made again.
 EXPORT_VERSION = 2
+#: Most images onnxruntime is given in one call (bounds the memory it keeps between calls).
+MAX_BATCH = 4
 
 
 def exported_outputs(model: SoleNet) -> tuple[str, ...]:
@@ -108,8 +110,12 @@ class OnnxModel:
         return cls(path)
 
     def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        outs = self.session.run(self.outputs, {"image": x.detach().cpu().numpy().astype(np.float32)})
-        return {h: torch.from_numpy(o) for h, o in zip(self.outputs, outs)}
+        """Run in slices of at most MAX_BATCH images: onnxruntime keeps the memory of its largest call, and a
+        batch of photos read in eight views each would otherwise hold hundreds of megabytes for good."""
+        images = x.detach().cpu().numpy().astype(np.float32)
+        parts = [self.session.run(self.outputs, {"image": images[i:i + MAX_BATCH]})
+                 for i in range(0, len(images), MAX_BATCH)]
+        return {h: torch.from_numpy(np.concatenate([p[k] for p in parts])) for k, h in enumerate(self.outputs)}
 
 
 def serving_model(model: SoleNet, meta: dict, checkpoint: Path, device: str,

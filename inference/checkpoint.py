@@ -16,6 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from inference.model import SoleNet, build_model
+from inference.taxonomy import Taxonomy
 
 FORMAT = "solewear-checkpoint/1"
 
@@ -84,14 +85,52 @@ def read_meta(path: str | Path) -> dict:
     return meta
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tuple[SoleNet, dict]:
-    """Rebuild the model from metadata and load its weights (eval mode)."""
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu",
+                    taxonomy: Taxonomy | None = None) -> tuple[SoleNet, dict]:
+    """Rebuild the model from metadata and load its weights (eval mode).
+
+    A checkpoint that disagrees with itself (weights against the heads its metadata
+    describes) or, given `taxonomy`, with this version's classes, zones, sides and toe
+    directions is refused naming the mismatch: read anyway, it would put the wrong
+    names on its answers.
+    """
     weights, _ = locate(path)
     meta = read_meta(path)
-    model = build_model(meta["model"])
+    if taxonomy is not None and (wrong := vocabulary_mismatch(meta, taxonomy)):
+        raise CheckpointError(f"{weights} does not fit this version of solewear: {wrong}.")
+    try:
+        model = build_model(meta["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{weights}'s metadata does not describe a solewear model ({exc}).") from None
     try:
         state = load_file(str(weights), device=str(device))
     except SafetensorError as exc:
         raise CheckpointError(f"{weights} is not a readable safetensors file ({exc}): {EXPECTED}.") from None
+    if wrong := weights_mismatch(model, state):
+        raise CheckpointError(f"{weights} does not match the model its metadata describes: {wrong}.")
     model.load_state_dict(state)
     return model.to(device).eval(), meta
+
+
+def vocabulary_mismatch(meta: dict, taxonomy: Taxonomy) -> str:
+    """What a checkpoint's classes, zones, sides and toe directions (and its heads' sizes) disagree on, or ''."""
+    spec = meta.get("model", {})
+    checks = [("classes", meta.get("classes"), taxonomy.class_ids), ("zones", meta.get("zones"), taxonomy.zone_ids),
+              ("sides", meta.get("sides"), list(taxonomy.sides)),
+              ("toe directions", meta.get("orientations"), list(taxonomy.orientations)),
+              ("class outputs", spec.get("n_classes"), len(taxonomy.class_ids)),
+              ("zone outputs", spec.get("n_zones"), len(taxonomy.zone_ids))]
+    return "; ".join(f"its {what} are {list(got) if isinstance(got, (list, tuple)) else got}, this version's "
+                     f"{want}" for what, got, want in checks if got != want)
+
+
+def weights_mismatch(model: SoleNet, state: dict[str, torch.Tensor]) -> str:
+    """Tensors missing, unexpected or of the wrong shape for the model (the first three of each), or ''."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    shapes = [f"{k} {tuple(state[k].shape)} instead of {tuple(v.shape)}" for k, v in expected.items()
+              if k in state and state[k].shape != v.shape]
+    parts = [(missing, "missing"), (extra, "not in the model"), (shapes, "of the wrong shape")]
+    return "; ".join(f"{len(items)} tensors {how} ({', '.join(items[:3])}{', ...' if len(items) > 3 else ''})"
+                     for items, how in parts if items)

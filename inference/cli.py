@@ -84,9 +84,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from inference.checkpoint import load_checkpoint
     from inference.export import export_onnx
+    from inference.taxonomy import load_taxonomy
 
     try:
-        model, meta = load_checkpoint(checkpoint_or_bundled(args.checkpoint))
+        model, meta = load_checkpoint(checkpoint_or_bundled(args.checkpoint), taxonomy=load_taxonomy())
     except (FileNotFoundError, ValueError) as exc:
         print(f"solewear export: {exc}", file=sys.stderr)
         return 2

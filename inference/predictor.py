@@ -48,13 +48,13 @@ class Predictor:
         if checkpoint is None:
             raise NoModelError(NO_MODEL_MESSAGE)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model, self.meta = load_checkpoint(checkpoint, self.device)
+        self.taxonomy = load_taxonomy()
+        self.model, self.meta = load_checkpoint(checkpoint, self.device, self.taxonomy)
         self.checkpoint = Path(checkpoint)
         self.model_version = weights_digest(self.checkpoint)   # recorded with every saved case reading
         self.pre = Preprocessor.from_meta(self.meta)
         self.temperature = float(self.meta.get("temperature", 1.0))
         self.settings = settings or load_inference_settings()
-        self.taxonomy = load_taxonomy()
         self._lock = threading.Lock()
         self.torch_model = self.model  # Grad-CAM (models without an evidence map) needs gradients: PyTorch
         self.model, self.backend = serving_model(self.model, self.meta, self.checkpoint, self.device, backend)

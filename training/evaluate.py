@@ -70,11 +70,12 @@ def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_sid
     `pose_check`: each photo is read again in the configured other poses, as the Predictor does.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    model, meta = load_checkpoint(checkpoint, device)
+    taxonomy = load_taxonomy()
+    model, meta = load_checkpoint(checkpoint, device, taxonomy)
     model, backend = serving_model(model, meta, Path(checkpoint), device)
     pre = Preprocessor.from_meta(meta)
     pipeline = ReadingPipeline(model, pre, settings if pose_check else settings.model_copy(
-        update={"quality": settings.quality.model_copy(update={"pose_check_views": ()})}), load_taxonomy(), device)
+        update={"quality": settings.quality.model_copy(update={"pose_check_views": ()})}), taxonomy, device)
     records, folder = read_dataset(data), dataset_folder(data)
     c = Collected(meta, backend)
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=None if progress else True):

@@ -23,6 +23,9 @@ from inference.preprocess import Preprocessor
 from inference.settings import InferenceSettings
 from inference.taxonomy import Taxonomy
 
+#: Fewest pixels across either half of a photo split into two soles.
+MIN_HALF_PX = 16
+
 Unit = tuple[int, np.ndarray, "str | None", "str | None"]   # (photo index, image, given side, half: left/right/top/bottom)
 
 
@@ -115,14 +118,16 @@ class ReadingPipeline:
     def _split_at(self, image: np.ndarray, vertical: bool, position: float
                   ) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
         extent = image.shape[1] if vertical else image.shape[0]
-        cut = int(np.clip(position, 1, extent - 1))
+        if extent < 2 * MIN_HALF_PX:   # no room for two soles (and no empty half to read)
+            return None
+        cut = int(np.clip(position, MIN_HALF_PX, extent - MIN_HALF_PX))
         halves, check = self._read_halves(image, vertical, cut)
         if not self._two_soles(halves, check, vertical, min_gap=0.0):
             return None
         # Re-centre the cut in the space between the soles: the end of the first, the start of the second.
         end_first = check.boxes[0][2 if vertical else 3]
         start_second = cut + check.boxes[1][0 if vertical else 1]
-        centred = int(np.clip(round((end_first + start_second) / 2), 1, extent - 1))
+        centred = int(np.clip(round((end_first + start_second) / 2), MIN_HALF_PX, extent - MIN_HALF_PX))
         if centred != cut:
             halves, check = self._read_halves(image, vertical, centred)
         return (halves, check) if self._two_soles(halves, check, vertical, min_gap=0.02) else None

@@ -11,19 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 from safetensors.torch import load_file, save_file
 
 import inference.export as export
-from inference.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, weights_digest
-from inference.model import ModelSpec, SoleNet
+from inference.checkpoint import CheckpointError, load_checkpoint, weights_digest
 from inference.predictor import Predictor
 from inference.taxonomy import load_taxonomy
-from tests.conftest import REPO
+from tests.conftest import REPO, small_checkpoint
 
 TAX = load_taxonomy()
 PHOTO = REPO / "data" / "samples" / "01-left.jpg"
-BUNDLED_META = json.loads((REPO / "inference" / "assets" / "default_model.json").read_text())
 
 
 class _Booby:
@@ -34,15 +31,6 @@ class _Booby:
 
     def __reduce__(self):
         return (Path.write_text, (self.marker, "unpickled"))
-
-
-def _small_checkpoint(path: Path, seed: int = 0, **meta_changes) -> Path:
-    torch.manual_seed(seed)
-    spec = ModelSpec(arch="efficientnet_lite0", n_classes=len(TAX.class_ids), n_zones=len(TAX.zone_ids),
-                     wear_map=False, class_pool="evidence", evidence_dim=16)
-    meta = {k: v for k, v in BUNDLED_META.items() if k not in ("model", "format")}
-    meta["preprocess"] = dict(meta["preprocess"], input_size=64)
-    return save_checkpoint(path, SoleNet(spec, pretrained=False), dict(meta, **meta_changes))
 
 
 @pytest.mark.parametrize("suffix", [".pt", ".pth", ".ckpt"])
@@ -60,7 +48,7 @@ def test_a_pickle_checkpoint_is_refused_unopened_with_the_reason(tmp_path, suffi
 
 def test_a_pickle_renamed_to_safetensors_is_not_unpickled_either(tmp_path):
     marker = tmp_path / "pwned"
-    good = _small_checkpoint(tmp_path / "model.safetensors")
+    good = small_checkpoint(tmp_path / "model.safetensors")
     good.write_bytes(pickle.dumps(_Booby(marker)))                      # the metadata beside it is genuine
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         Predictor(good)
@@ -73,14 +61,14 @@ def test_a_pickle_renamed_to_safetensors_is_not_unpickled_either(tmp_path):
     ({"orientations": ["toe_up", "toe_down", "toe_left", "toe_right"]}, "its toe directions are"),
 ])
 def test_a_checkpoint_with_other_names_than_this_version_is_refused_naming_them(tmp_path, change, named):
-    ckpt = _small_checkpoint(tmp_path / "m.safetensors", **change)
+    ckpt = small_checkpoint(tmp_path / "m.safetensors", **change)
     with pytest.raises(CheckpointError, match=named):
         Predictor(ckpt)
     load_checkpoint(ckpt)                       # without a taxonomy to answer to (a fine-tune's start) it loads
 
 
 def test_weights_that_do_not_fit_their_metadata_are_refused_naming_the_tensors(tmp_path):
-    ckpt = _small_checkpoint(tmp_path / "m.safetensors")
+    ckpt = small_checkpoint(tmp_path / "m.safetensors")
     meta_path = ckpt.with_suffix(".json")
     meta = json.loads(meta_path.read_text())
     meta["model"]["evidence_dim"] = 32                                  # the weights were saved with 16
@@ -98,8 +86,8 @@ def test_weights_that_do_not_fit_their_metadata_are_refused_naming_the_tensors(t
 
 def test_an_onnx_file_in_the_cache_that_does_not_match_its_checkpoint_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(export, "CACHE_DIR", tmp_path / "cache")
-    mine = _small_checkpoint(tmp_path / "mine.safetensors", seed=0)
-    other = _small_checkpoint(tmp_path / "other.safetensors", seed=1)
+    mine = small_checkpoint(tmp_path / "mine.safetensors", seed=0)
+    other = small_checkpoint(tmp_path / "other.safetensors", seed=1)
     reference = Predictor(mine, backend="torch").predict(PHOTO)[0]
     Predictor(other, backend="onnx")                                    # the other model's export, in the cache
     [other_file] = export.CACHE_DIR.glob("*.onnx")

@@ -10,6 +10,7 @@ Large JPEGs are decoded at reduced size (Pillow's draft mode), so a
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import warnings
 from pathlib import Path
@@ -23,6 +24,10 @@ try:  # HEIC/HEIF from iPhones
     register_heif_opener()
 except ImportError:  # pragma: no cover - declared dependency, guarded for partial installs
     pass
+
+# Pillow logs every EXIF tag it parses (camera, description, GPS position) at DEBUG level: never let a
+# server's debug logging copy what is inside a stranger's photo into its logs.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 #: File endings of pictures we accept (folders are scanned for these).
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference import CACHE_DIR
 from inference.checkpoint import weights_digest
 from inference.model import SoleNet
 
@@ -32,7 +33,6 @@ PARITY_TOLERANCE = 1e-3
 
 def exported_outputs(model: SoleNet) -> tuple[str, ...]:
     return HEADS + ((EVIDENCE,) if model.spec.class_pool == "evidence" else ())
-CACHE_DIR = Path(os.environ.get("SOLEWEAR_CACHE", Path.home() / ".cache" / "solewear"))
 
 
 def trace_to_onnx(module: torch.nn.Module, example: torch.Tensor, out: str | io.BytesIO, input_names: list[str],

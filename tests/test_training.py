@@ -22,6 +22,7 @@ import torch
 from inference.checkpoint import load_checkpoint, read_meta
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
+from tests.conftest import REPO
 from training.generator.dataset import GenerateOptions, generate_dataset
 
 TAX = load_taxonomy()
@@ -194,6 +195,31 @@ def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tm
     assert ev.returncode == 0, ev.stderr[-3000:]
     report = json.loads(ev.stdout)
     assert report["n_images"] == 25 and report["zone_mae"] is None and report["side_accuracy"] is not None
+
+
+def test_a_damaged_photo_in_a_training_set_is_skipped_once_named_and_listed_by_data_check(test_set, tmp_path):
+    """One bad file among a researcher's photos costs that photo, not the run."""
+    folder = tmp_path / "my_photos"
+    for row in csv.DictReader(open(test_set / "manifest.csv")):
+        dest = folder / row["label"] / row["side"] / Path(row["path"]).name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(test_set / row["path"], dest)
+    photos = sorted(folder.rglob("*.jpg"))
+    photos[0].write_bytes(b"")                                            # an interrupted copy
+    photos[5].write_bytes(photos[5].read_bytes()[:2000])                  # a truncated download
+    run = tmp_path / "run"
+    result = solewear("train", "--config", "configs/smoke.yaml", "--data", str(folder), "--out", str(run),
+                      "--set", "optim.epochs=1", "--set", "data.val_fraction=0.3", "--quiet", cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    notes = [line for line in result.stdout.splitlines() if "unreadable photo" in line]
+    assert sorted(notes) == sorted(f"note: skipped an unreadable photo, {p}: {why}" for p, why in (
+        (photos[0], "this file is not a picture solewear can read (try a JPEG, PNG, HEIC or WebP photo)"),
+        (photos[5], "the picture is damaged or incomplete and could not be read")))
+    meta = json.loads((run / "best.json").read_text())
+    assert meta["n_train"] + meta["n_val"] == len(photos) - 2
+    check = solewear("data", "check", str(folder), "--json")
+    listed = json.loads(check.stdout)["unreadable"]
+    assert sorted(item.split(":")[0] for item in listed) == sorted([str(photos[0]), str(photos[5])])
 
 
 def _torchrun_smoke(out: Path, port: int) -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
 
-from inference.decode import IMAGE_SUFFIXES
+from inference.decode import IMAGE_SUFFIXES, ImageError, open_image
 from inference.preprocess import Box
 from inference.taxonomy import Taxonomy, load_taxonomy, nearest_quarter
 from training.config import DataCfg, SourceCfg
@@ -189,6 +189,25 @@ def usable_for_training(records: list[Record]) -> tuple[list[Record], int]:
     """Records whose side is known (needed to put them in the canonical frame), or that need none (no wear to orient)."""
     kept = [r for r in records if r.side is not None or r.spec is not None or not r.pose_known]
     return kept, len(records) - len(kept)
+
+
+def readable_only(records: list[Record]) -> tuple[list[Record], list[str]]:
+    """Records whose photo decodes, and "path: reason" for each that does not.
+
+    One damaged file in a researcher's thousands must cost that photo, not the run: it is found
+    here, once, before training (a small decode reads the whole file, so a truncated JPEG shows),
+    rather than in a data-loader worker mid-epoch. Generated-on-the-fly records have no file.
+    """
+    kept, unreadable = [], []
+    for r in records:
+        if r.spec is None:
+            try:
+                open_image(r.path, max_side=64)
+            except ImageError as exc:
+                unreadable.append(f"{r.path}: {exc}")
+                continue
+        kept.append(r)
+    return kept, unreadable
 
 
 def grouped_split(records: list[Record], val_fraction: float, seed: int) -> tuple[list[Record], list[Record]]:

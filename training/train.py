@@ -36,6 +36,7 @@ from training.data import (
     DataError,
     epoch_indices,
     load_train_val,
+    readable_only,
     sampling_weights,
     usable_for_training,
 )
@@ -289,6 +290,8 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     seed_everything(cfg.seed)
     out = Path(cfg.out)
     train_records, val_records = load_train_val(cfg.data, cfg.seed)
+    train_records, unreadable = readable_only(train_records)
+    val_records, unreadable_val = readable_only(val_records)
     train_records, dropped = usable_for_training(train_records)
     if not train_records:
         raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
@@ -320,6 +323,8 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
         run.writer = SummaryWriter(str(out / "tensorboard"))
         if dropped:
             print(f"note: {dropped} photo(s) without a known side were left out of training")
+        for path_and_reason in unreadable + unreadable_val:
+            print(f"note: skipped an unreadable photo, {path_and_reason}")
         if not resume or not (out / "metrics.csv").exists():
             with open(out / "metrics.csv", "w", newline="") as fh:
                 csv.writer(fh).writerow(METRIC_COLUMNS)

@@ -11,15 +11,28 @@ export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: app test install browser screenshot samples bench model clean
+.PHONY: app test install lock browser screenshot samples bench model clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exact versions with their hashes (requirements.lock), so a fresh machine gets what CI tested;
+# the project itself is then installed without touching them.
+LOCK := requirements.lock
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
+
+# Refresh requirements.lock after changing the dependencies in pyproject.toml (pip-tools, in a throw-away venv).
+LOCK_VENV := $(shell mktemp -u /tmp/solewear-lock-XXXXXX)
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools
+	cd $(CURDIR) && $(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true

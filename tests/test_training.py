@@ -179,13 +179,18 @@ def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
     assert sum(t["photos"] for t in report["by_tendency"]) == 25
 
 
-def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tmp_path):
-    """Photos in a folder per class, side from a sub-folder, nothing else known."""
-    folder = tmp_path / "my_photos"
+def _as_class_folders(test_set: Path, folder: Path) -> Path:
+    """The generated set laid out as a researcher's photos come: a folder per class, side from a sub-folder."""
     for row in csv.DictReader(open(test_set / "manifest.csv")):
         dest = folder / row["label"] / row["side"] / Path(row["path"]).name
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(test_set / row["path"], dest)
+    return folder
+
+
+def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tmp_path):
+    """Photos in a folder per class, side from a sub-folder, nothing else known."""
+    folder = _as_class_folders(test_set, tmp_path / "my_photos")
     run = tmp_path / "run"
     result = solewear("train", "--config", "configs/smoke.yaml", "--data", str(folder), "--out", str(run),
                       "--set", "optim.epochs=1", "--set", "data.val_fraction=0.3", "--quiet", cwd=Path(__file__).parents[1])
@@ -199,11 +204,7 @@ def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tm
 
 def test_a_damaged_photo_in_a_training_set_is_skipped_once_named_and_listed_by_data_check(test_set, tmp_path):
     """One bad file among a researcher's photos costs that photo, not the run."""
-    folder = tmp_path / "my_photos"
-    for row in csv.DictReader(open(test_set / "manifest.csv")):
-        dest = folder / row["label"] / row["side"] / Path(row["path"]).name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(test_set / row["path"], dest)
+    folder = _as_class_folders(test_set, tmp_path / "my_photos")
     photos = sorted(folder.rglob("*.jpg"))
     photos[0].write_bytes(b"")                                            # an interrupted copy
     photos[5].write_bytes(photos[5].read_bytes()[:2000])                  # a truncated download

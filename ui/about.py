@@ -19,7 +19,7 @@ def _checkpoint_facts() -> None:
         "What": ["File", "Architecture", "Input", "Trained on", "Epoch kept", "Temperature", "Data fingerprint", "Software"],
         "Value": [predictor.checkpoint.name, meta.get("model", {}).get("arch", "?"),
                   f"{predictor.pre.input_size} px, {predictor.backend} backend",
-                  f"{meta.get('n_train', '?')} synthetic photos (+{meta.get('n_val', '?')} for validation)",
+                  f"{predictor.training_photos}, +{meta.get('n_val', '?')} for validation",
                   str(meta.get("epoch", "?")), f"{predictor.temperature:.2f}", str(meta.get("data_fingerprint", "?")),
                   ", ".join(f"{k} {v}" for k, v in versions.items())],
     })

@@ -29,7 +29,7 @@ from inference.taxonomy import load_taxonomy
 from training.evaluate import evaluate
 from training.generator.settings import WORN_LOOKS, load_settings
 from training.pose_check import pose_consistency, summarise
-from training.real_soles import CSAFE_POSE, REAL_SOLES, real_photo_figures
+from training.real_soles import CSAFE_POSE, REAL_SOLES, pair_words, real_photo_figures
 from training.robustness import robustness_table, worn_look_table
 from training.wear_oracle import wear_oracle
 
@@ -400,6 +400,7 @@ def _outside_lines(figures: dict, meta: dict) -> list[str]:
         lines.append(f"- Worn CSAFE photo {r['photo'][:13]} in its eight symmetric views: found {r['found']}/8, side right "
                      f"{r['side_right']}/8, toe direction right {r['orientation_right']}/8, one class in {agreement} of the views "
                      f"({', '.join(f'{k} {v}' for k, v in r['labels'].items())}).")
+    lines += [f"- {pair_words(r)}." for r in figures.get("csafe_pairs") or []]
     return lines + [""]
 
 

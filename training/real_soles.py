@@ -14,12 +14,14 @@ project's own real test (frames of one session look alike: split by session).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.data import Record
@@ -157,12 +159,13 @@ def real_photo_figures(predictor) -> dict:
     - held-out new soles (`taban` and the last capture hour): found, one result per
       sole, read as new (severity under 0.15), per session and in all;
     - each worn CSAFE photo in its eight symmetric views: side and toe direction
-      right in every view, and the share of views giving its most common class.
+      right in every view, and the share of views giving its most common class;
+    - each worn CSAFE photo beside its mirror image (`mirror_pair`): two results, sides, classes.
     """
     from inference.decode import load_rgb
     from training.pose_check import pose_consistency
 
-    figures: dict = {"new_soles": None, "csafe": None}
+    figures: dict = {"new_soles": None, "csafe": None, "csafe_pairs": None}
     if (NEW_SOLES / "images").is_dir():
         held = [p for p in read_outlines(NEW_SOLES) if p.held_out]
         figures["new_soles"] = {"all": new_sole_figures(predictor, held), **{
@@ -170,7 +173,41 @@ def real_photo_figures(predictor) -> dict:
     photos = sorted(REAL_SOLES.glob("*.jpg"))
     if photos:
         figures["csafe"] = [pose_consistency(predictor, p.name, load_rgb(p), *CSAFE_POSE) for p in photos]
+        figures["csafe_pairs"] = [mirror_pair(predictor, p.name, load_rgb(p), first) for p in photos
+                                  for first in ("photo", "mirror")]
     return figures
+
+
+def mirror_pair(predictor, name: str, image: np.ndarray, first: str) -> dict:
+    """A real sole beside its own mirror image in one photo: a left and a right shoe with the same wear.
+
+    The nearest the project has to a real pair photographed together: it should give two
+    results, the right side for each half, and the same class and severity for both.
+    `first`: which of the two is on the left of the photo ("photo" or "mirror").
+    """
+    halves = [image, np.ascontiguousarray(image[:, ::-1])]
+    pair = Image.fromarray(np.concatenate(halves if first == "photo" else halves[::-1], axis=1))
+    photo = io.BytesIO()
+    pair.save(photo, format="JPEG", quality=92)          # as a phone would send it
+    results = predictor.predict(photo.getvalue(), name=name)
+    sides = {"photo": CSAFE_POSE[0], "mirror": "right" if CSAFE_POSE[0] == "left" else "left"}
+    expected = [sides[first], sides["mirror" if first == "photo" else "photo"]]
+    labels = [r.label for r in results]
+    severities = [round(float(r.severity), 3) for r in results if r.label is not None]
+    return {"photo": name, "first": first, "results": len(results), "sides": [r.side for r in results],
+            "sides_right": [r.side for r in results] == expected, "labels": labels,
+            "same_class": len(results) == 2 and None not in labels and labels[0] == labels[1],
+            "severities": severities, "unsure": ["low_confidence" in r.flags for r in results]}
+
+
+def pair_words(r: dict) -> str:
+    """One line for a sole-and-mirror pair (the CLI and the model card say it the same way)."""
+    order = "photo, then its mirror image" if r["first"] == "photo" else "mirror image, then the photo"
+    return (f"{r['photo'][:13]} beside its mirror image ({order}): {r['results']} result(s), sides "
+            f"{'right' if r['sides_right'] else 'wrong'} ({', '.join(map(str, r['sides']))}), classes "
+            f"{' / '.join(map(str, r['labels']))} ({'the same' if r['same_class'] else 'different'}), severity "
+            f"{' / '.join(f'{v:.2f}' for v in r['severities'])}, shown as unsure: "
+            f"{' / '.join('yes' if u else 'no' for u in r['unsure'])}")
 
 
 def format_real_figures(figures: dict) -> str:
@@ -191,6 +228,8 @@ def format_real_figures(figures: dict) -> str:
         lines.append(f"{r['photo']}: found in {r['found']}/{r['views']} views, side right {r['side_right']}/{r['views']}, "
                      f"toe direction right {r['orientation_right']}/{r['views']}, one class in {agreement} of labelled views "
                      f"({', '.join(f'{k} {v}' for k, v in r['labels'].items())})")
+    for r in figures.get("csafe_pairs") or []:
+        lines.append(pair_words(r))
     if figures["csafe"] is None:
         lines.append(f"real CSAFE photos: not found at {REAL_SOLES}")
     return "\n".join(lines)

@@ -38,7 +38,7 @@ app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile -rs
+	$(BIN)/python -m pytest -n 2 --dist loadfile -rs --durations=15
 
 # The browser test drives Debian's Chromium (no browser download). Install it
 # when missing; if that is impossible the test is skipped and says why.

@@ -26,13 +26,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 # Refresh requirements.lock after changing the dependencies in pyproject.toml (pip-tools, in a throw-away venv).
-LOCK_VENV := $(shell mktemp -u /tmp/solewear-lock-XXXXXX)
 lock:
-	$(PYTHON) -m venv $(LOCK_VENV)
-	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools
-	cd $(CURDIR) && $(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
-	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
-	rm -rf $(LOCK_VENV)
+	tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && $$tmp/bin/python -m pip install --quiet pip-tools && \
+	  $$tmp/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml; status=$$?; rm -rf $$tmp; exit $$status
 
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true

@@ -93,10 +93,10 @@ def export_onnx(model: SoleNet, meta: dict, out: str | Path, check: bool = True)
 def parity_gap(model: SoleNet, onnx: "OnnxModel", size: int) -> float:
     """Largest difference between the PyTorch model's heads and an ONNX graph's on a fixed random batch."""
     x = torch.randn(3, 3, size, size, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        ref = model.cpu().eval()(x)
+    with torch.no_grad():   # on the model's own device: a Predictor on CUDA keeps its PyTorch model there
+        ref = model.eval()(x.to(next(model.parameters()).device))
     got = onnx(x)
-    return max(float((ref[h] - got[h]).abs().max()) for h in exported_outputs(model))
+    return max(float((ref[h].cpu() - got[h]).abs().max()) for h in exported_outputs(model))
 
 
 class OnnxModel:

@@ -68,10 +68,10 @@ class Predictor:
 
     @property
     def training_photos(self) -> str:
-        """How many photos the model was trained on, and how many of them were real, in words."""
+        """How many photos the model was trained on, and how many were real photos of new soles (the metadata
+        cannot tell generated photos from a researcher's own, so neither is named)."""
         real = int(self.meta.get("n_real_new_soles") or 0)
-        return f"{self.meta.get('n_train', '?')} photos" + (
-            f" ({real} of them real photos of new soles, the rest simulated)" if real else " (simulated)")
+        return f"{self.meta.get('n_train', '?')} photos" + (f" ({real} of them real photos of new soles)" if real else "")
 
     @property
     def provenance(self) -> str:

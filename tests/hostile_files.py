@@ -32,7 +32,8 @@ def bomb_png(side: int = 30_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", body) + _png_chunk(b"IEND", b"")
 
 
-def _encode(img: Image.Image, fmt: str, **options) -> bytes:
+def encoded(img: Image.Image, fmt: str, **options) -> bytes:
+    """The file a picture program would write: `img` saved as `fmt`."""
     buf = io.BytesIO()
     img.save(buf, format=fmt, **options)
     return buf.getvalue()
@@ -46,12 +47,12 @@ def _exif_rotated(scene: Image.Image, orientation: int) -> bytes:
     stored = scene if undo is None else scene.transpose(undo)
     exif = Image.Exif()
     exif[0x0112] = orientation
-    return _encode(stored, "JPEG", quality=90, exif=exif.tobytes())
+    return encoded(stored, "JPEG", quality=90, exif=exif.tobytes())
 
 
 def _corrupt_exif_jpeg(scene: Image.Image) -> bytes:
     """A JPEG whose APP1 (EXIF) segment claims an IFD far past its end."""
-    data = _encode(scene, "JPEG", quality=90)
+    data = encoded(scene, "JPEG", quality=90)
     bad = b"Exif\x00\x00MM\x00\x2a\xff\xff\xff\xf0" + b"\x00" * 20
     segment = b"\xff\xe1" + struct.pack(">H", len(bad) + 2) + bad
     return data[:2] + segment + data[2:]
@@ -59,25 +60,25 @@ def _corrupt_exif_jpeg(scene: Image.Image) -> bytes:
 
 def _animation(scene: Image.Image, fmt: str) -> bytes:
     frames = [scene.rotate(angle) for angle in (0, 10, 20)]
-    return _encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encoded(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def _multipage_tiff(scene: Image.Image) -> bytes:
     pages = [scene, scene.convert("L"), scene.rotate(90, expand=True)] * 4
-    return _encode(pages[0], "TIFF", save_all=True, append_images=pages[1:])
+    return encoded(pages[0], "TIFF", save_all=True, append_images=pages[1:])
 
 
 def _phone_jpeg(scene: Image.Image, width: int, height: int) -> bytes:
     """A full-resolution phone photo of a real-looking scene (the sole photo scaled up)."""
-    return _encode(scene.resize((width, height), Image.Resampling.BILINEAR), "JPEG", quality=80)
+    return encoded(scene.resize((width, height), Image.Resampling.BILINEAR), "JPEG", quality=80)
 
 
 def small_corpus(scene: Image.Image) -> dict[str, tuple[bytes, str]]:
     """Every kind of trouble that is cheap to make, as name -> (bytes, what must happen)."""
-    photo = _encode(scene, "JPEG", quality=90)
+    photo = encoded(scene, "JPEG", quality=90)
     rgba = scene.convert("RGBA")
     rgba.putalpha(Image.linear_gradient("L").resize(scene.size))
-    pdf = _encode(scene, "PDF")
+    pdf = encoded(scene, "PDF")
     corpus = {
         "zero-bytes.jpg": (b"", REFUSED),
         "truncated.jpg": (photo[: len(photo) // 3], REFUSED),
@@ -86,17 +87,17 @@ def small_corpus(scene: Image.Image) -> dict[str, tuple[bytes, str]]:
         "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="600">'
                         b'<ellipse cx="200" cy="300" rx="120" ry="280" fill="#333"/></svg>', REFUSED),
         "bomb-30000x30000.png": (bomb_png(), REFUSED),
-        "sixteen-bit.png": (_encode(scene.convert("I;16"), "PNG"), READ),
-        "cmyk.jpg": (_encode(scene.convert("CMYK"), "JPEG", quality=90), READ),
-        "palette-transparent.png": (_encode(rgba.convert("P"), "PNG", transparency=0), READ),
+        "sixteen-bit.png": (encoded(scene.convert("I;16"), "PNG"), READ),
+        "cmyk.jpg": (encoded(scene.convert("CMYK"), "JPEG", quality=90), READ),
+        "palette-transparent.png": (encoded(rgba.convert("P"), "PNG", transparency=0), READ),
         "animated.gif": (_animation(scene, "GIF"), READ),
         "animated.webp": (_animation(scene, "WEBP"), READ),
-        "one-pixel.png": (_encode(Image.new("RGB", (1, 1), (90, 90, 90)), "PNG"), READ),
-        "strip-10000x50.png": (_encode(scene.resize((10_000, 50)), "PNG"), READ),
-        "photo.heic": (_encode(scene, "HEIF", quality=80), READ),
+        "one-pixel.png": (encoded(Image.new("RGB", (1, 1), (90, 90, 90)), "PNG"), READ),
+        "strip-10000x50.png": (encoded(scene.resize((10_000, 50)), "PNG"), READ),
+        "photo.heic": (encoded(scene, "HEIF", quality=80), READ),
         "corrupt-exif.jpg": (_corrupt_exif_jpeg(scene), READ),
         "many-pages.tif": (_multipage_tiff(scene), READ),
-        "alpha.png": (_encode(rgba, "PNG"), READ),
+        "alpha.png": (encoded(rgba, "PNG"), READ),
     }
     for n in range(1, 9):
         corpus[f"exif-orientation-{n}.jpg"] = (_exif_rotated(scene, n), READ)

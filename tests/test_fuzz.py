@@ -10,8 +10,6 @@ the pose check. Failures Hypothesis finds are kept below as `@example`s.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -21,6 +19,7 @@ from PIL import Image
 from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from tests.conftest import REPO, small_checkpoint
+from tests.hostile_files import encoded
 
 pytestmark = pytest.mark.slow
 def fuzz(examples: int) -> settings:
@@ -28,15 +27,9 @@ def fuzz(examples: int) -> settings:
 SCENE = Image.open(REPO / "data" / "samples" / "03-left.jpg").convert("RGB").resize((96, 144))
 
 
-def _encoded(img: Image.Image, fmt: str, **options) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **options)
-    return buf.getvalue()
-
-
-SEEDS = [_encoded(SCENE, "JPEG", quality=85), _encoded(SCENE, "PNG"), _encoded(SCENE, "WEBP"),
-         _encoded(SCENE, "HEIF", quality=60), _encoded(SCENE.convert("P"), "GIF"), _encoded(SCENE, "TIFF"),
-         _encoded(SCENE.convert("RGBA"), "PNG")]
+SEEDS = [encoded(SCENE, "JPEG", quality=85), encoded(SCENE, "PNG"), encoded(SCENE, "WEBP"),
+         encoded(SCENE, "HEIF", quality=60), encoded(SCENE.convert("P"), "GIF"), encoded(SCENE, "TIFF"),
+         encoded(SCENE.convert("RGBA"), "PNG")]
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +104,13 @@ def extreme_pictures(draw) -> bytes:
     img = img.convert(mode) if mode not in ("I;16", "F") else img.convert("L").convert(mode)
     fmt = draw(st.sampled_from(["PNG", "BMP"] if big else ["PNG", "TIFF", "JPEG", "WEBP", "HEIF", "GIF", "BMP"]))
     try:
-        return _encoded(img, fmt)
+        return encoded(img, fmt)
     except (OSError, ValueError, KeyError):      # Pillow cannot write that mode in that format: send it as PNG/TIFF
-        return _encoded(img, "TIFF")
+        return encoded(img, "TIFF")
 
 
 @fuzz(450)
 @given(data=extreme_pictures())
-@example(data=_encoded(Image.new("RGB", (1, 1)), "PNG"))   # found 2026-12-04: the pair split cut it into an empty half
+@example(data=encoded(Image.new("RGB", (1, 1)), "PNG"))   # found 2026-12-04: the pair split cut it into an empty half
 def test_extreme_shapes_and_modes(predictor, data):
     _answered(predictor, data)

@@ -4,7 +4,6 @@ position included), and the PDF report carries no EXIF of the photos in it."""
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import subprocess
@@ -21,6 +20,7 @@ from inference.knowledge import advice_for
 from inference.predictor import Predictor
 from inference.report import ReportInput, build_report
 from tests.conftest import REPO
+from tests.hostile_files import encoded
 
 MARKERS = ("SECRET-EXIF-4711", "SpyCam", "47.11", "Exif")
 
@@ -33,9 +33,7 @@ def gps_photo() -> bytes:
     exif[0x010F] = "SpyCam"
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (52.0, 31.0, 47.11), 3: "E", 4: (13.0, 24.0, 47.11)})
-    buf = io.BytesIO()
-    Image.open(REPO / "data" / "samples" / "03-left.jpg").save(buf, format="JPEG", exif=exif)
-    return buf.getvalue()
+    return encoded(Image.open(REPO / "data" / "samples" / "03-left.jpg"), "JPEG", exif=exif)
 
 
 def _files(folder: Path) -> set[str]:

@@ -3,7 +3,6 @@ and one session reading photo after photo does not grow without bound."""
 
 from __future__ import annotations
 
-import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from inference.predictor import Predictor
 from tests.conftest import REPO, small_checkpoint
+from tests.hostile_files import encoded
 
 pytestmark = pytest.mark.slow
 SAMPLES = sorted((REPO / "data" / "samples").glob("*.jpg"))
@@ -28,9 +28,7 @@ def _photos(n: int) -> list[bytes]:
             img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         scale = 0.5 + 0.1 * (i % 5)
         img = img.resize((int(img.width * scale), int(img.height * scale)))
-        buf = io.BytesIO()
-        img.save(buf, format="JPEG", quality=85 + i % 10)
-        out.append(buf.getvalue())
+        out.append(encoded(img, "JPEG", quality=85 + i % 10))
     return out
 
 

@@ -170,10 +170,10 @@ def real_photo_figures(predictor) -> dict:
         held = [p for p in read_outlines(NEW_SOLES) if p.held_out]
         figures["new_soles"] = {"all": new_sole_figures(predictor, held), **{
             session: new_sole_figures(predictor, [p for p in held if p.session == session]) for session in HELD_OUT_SESSIONS}}
-    photos = sorted(REAL_SOLES.glob("*.jpg"))
+    photos = {p.name: load_rgb(p) for p in sorted(REAL_SOLES.glob("*.jpg"))}
     if photos:
-        figures["csafe"] = [pose_consistency(predictor, p.name, load_rgb(p), *CSAFE_POSE) for p in photos]
-        figures["csafe_pairs"] = [mirror_pair(predictor, p.name, load_rgb(p), first) for p in photos
+        figures["csafe"] = [pose_consistency(predictor, name, image, *CSAFE_POSE) for name, image in photos.items()]
+        figures["csafe_pairs"] = [mirror_pair(predictor, name, image, first) for name, image in photos.items()
                                   for first in ("photo", "mirror")]
     return figures
 
@@ -190,8 +190,9 @@ def mirror_pair(predictor, name: str, image: np.ndarray, first: str) -> dict:
     photo = io.BytesIO()
     pair.save(photo, format="JPEG", quality=92)          # as a phone would send it
     results = predictor.predict(photo.getvalue(), name=name)
-    sides = {"photo": CSAFE_POSE[0], "mirror": "right" if CSAFE_POSE[0] == "left" else "left"}
-    expected = [sides[first], sides["mirror" if first == "photo" else "photo"]]
+    own = CSAFE_POSE[0]
+    mirrored = next(side for side in predictor.taxonomy.sides if side != own)   # a mirrored left sole is a right one
+    expected = [own, mirrored] if first == "photo" else [mirrored, own]
     labels = [r.label for r in results]
     severities = [round(float(r.severity), 3) for r in results if r.label is not None]
     return {"photo": name, "first": first, "results": len(results), "sides": [r.side for r in results],

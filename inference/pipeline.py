@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear
+from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear, zoom_scene
 from inference.preprocess import Preprocessor
 from inference.settings import InferenceSettings
 from inference.taxonomy import Taxonomy
@@ -43,8 +43,9 @@ class ReadingPipeline:
         self.device, self.temperature = device, temperature
 
     def scene(self, images: Sequence[np.ndarray]) -> Scene:
-        """Pass 1 on whole photos."""
-        return read_scene(self.model, self.pre, images, self.device)
+        """Pass 1 on whole photos, read again closer in where the sole is small."""
+        first = read_scene(self.model, self.pre, images, self.device)
+        return zoom_scene(self.model, self.pre, images, first, self.settings.quality, self.device)
 
     def wear(self, images: Sequence[np.ndarray], scene: Scene, sides: Sequence[str | None] | None = None) -> Forward:
         """Pass 2 on the canonical crops at pass 1's boxes and poses."""

@@ -26,6 +26,7 @@ class Quality(_Strict):
     min_confidence: float = Field(ge=0, le=1)
     min_side_confidence: float = Field(ge=0.5, le=1)
     symmetric_pose_below: float = Field(ge=0, le=1)
+    zoom_fill: float = Field(0.0, ge=0, le=1)   # pass 1 read again closer in where the sole spans less (0: never)
     # Other poses (quarter turns, mirrored?) the photo is read in again; a class that changes means low_confidence.
     pose_check_views: tuple[tuple[int, bool], ...] = ()
     unusable: tuple[str, ...]

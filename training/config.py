@@ -77,6 +77,9 @@ class DataCfg(_Strict):
     val_fraction: float = Field(0.15, gt=0, lt=1)
     default_orientation: str = "toe_up"
     workers: int = Field(2, ge=0)
+    # Photos without a sole box or toe direction (a researcher's path,label,side) get those read by this model:
+    # "bundled", a checkpoint path, or null to train them as whole-photo crops with no box or toe target.
+    autolabel: str | None = "bundled"
 
 
 class AugmentCfg(_Strict):

@@ -37,6 +37,7 @@ class Record:
     spec: SampleSpec | None = None     # ...or a synthetic sample rendered on the fly
     side: str | None = None            # left | right (None: unknown)
     orientation: int = 0               # quarter turns of the toe, clockwise from up
+    orientation_known: bool = True     # False: `orientation` is the data set's default, not read from the photo
     rotation_deg: float | None = None  # the toe's exact clockwise turn from up, when known (generated photos)
     zones: tuple[float, ...] | None = None  # zone scores + severity, when known
     shoe_id: str = ""
@@ -57,11 +58,12 @@ def _float(row: dict, key: str) -> float | None:
         return None
 
 
-def _orientation(row: dict, taxonomy: Taxonomy, default: int) -> int:
+def _orientation(row: dict, taxonomy: Taxonomy, default: int) -> tuple[int, bool]:
+    """The toe's quarter turn from the orientation or rotation_deg column, else `default`; and whether it was given."""
     if row.get("orientation") in taxonomy.orientations:
-        return taxonomy.orientations.index(row["orientation"])
+        return taxonomy.orientations.index(row["orientation"]), True
     rotation = _float(row, "rotation_deg")
-    return nearest_quarter(rotation) if rotation is not None else default
+    return (nearest_quarter(rotation), True) if rotation is not None else (default, False)
 
 
 def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -> list[Record]:
@@ -80,11 +82,13 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             raise DataError(f"{manifest}:{n}: unknown label {row['label']!r}; known: {taxonomy.class_ids}")
         zone_values = [_float(row, z) for z in (*taxonomy.zone_ids, "severity")]
         box = tuple(_float(row, c) for c in BOX_COLUMNS)
+        orientation, orientation_known = _orientation(row, taxonomy, default_orientation)
         records.append(Record(
             label=taxonomy.class_ids.index(row["label"]),
             path=folder / row["path"],
             side=row["side"] if row["side"] in taxonomy.sides else None,
-            orientation=_orientation(row, taxonomy, default_orientation),
+            orientation=orientation,
+            orientation_known=orientation_known,
             rotation_deg=_float(row, "rotation_deg"),
             zones=tuple(zone_values) if all(v is not None for v in zone_values) else None,
             shoe_id=row.get("shoe_id") or row["path"],
@@ -111,7 +115,8 @@ def read_folder(folder: Path, default_orientation: int = 0, source: int = 0) -> 
                 continue
             side = path.parent.name if path.parent.name in taxonomy.sides else None
             records.append(Record(label=taxonomy.class_ids.index(class_dir.name), path=path, side=side,
-                                  orientation=default_orientation, shoe_id=str(path.relative_to(folder)), source=source))
+                                  orientation=default_orientation, orientation_known=False,
+                                  shoe_id=str(path.relative_to(folder)), source=source))
     if not records:
         raise DataError(f"{folder}: no images found in class folders")
     return records

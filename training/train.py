@@ -28,9 +28,12 @@ from tqdm import tqdm
 
 from inference.checkpoint import paths, save_checkpoint
 from inference.model import BACKBONES, ModelSpec, SoleNet
-from inference.preprocess import Preprocessor
+from inference.pipeline import ReadingPipeline
+from inference.preprocess import Preprocessor, image_box_to_scene
+from inference.settings import InferenceSettings, load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training import distributed
+from training.autolabel import autolabel, summary, write_report
 from training.config import LossCfg, TrainConfig, save_config
 from training.data import (
     DataError,
@@ -45,7 +48,7 @@ from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
 from training.evaluate import manifest_digest
 from training.metrics import box_iou, classification_report, temperature_record
 from training.natural_photos import natural_photo_names
-from training.views import SoleViews
+from training.views import SoleViews, ValidationPhotos, as_list
 
 METRIC_COLUMNS = ("epoch", "train_size", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
                   "val_side_accuracy", "val_orientation_accuracy", "val_box_iou", "val_sole_found", "seconds")
@@ -141,32 +144,40 @@ def _lr_lambda(warmup_steps: int, total_steps: int):
 
 
 @torch.no_grad()
-def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distributed.Dist, prefix: OnnxPrefix | None = None) -> dict:
-    """Class and zones on canonical crops; presence, box and pose on the photo's scene view; gathered over ranks."""
+def validate(model: SoleNet, loader: DataLoader, pre: Preprocessor, settings: InferenceSettings, d: distributed.Dist,
+             prefix: OnnxPrefix | None = None) -> dict:
+    """Each validation photo read as the saved model will read it in the app; gathered over ranks.
+
+    Pass 1 finds the sole and its pose, pass 2 reads the crop it found (the
+    Predictor's pipeline, less the slower pose check): class, zones, side and
+    toe direction are scored on what a user would get, never on a crop at a box
+    the data set gave. Box IoU and the pose are scored where the data set knows them.
+    """
     model.eval()
-    logits, labels, zone_err, side_ok, orient_ok, ious, present, loss_sum, n = [], [], [], [], [], [], [], 0.0, 0
+    taxonomy = load_taxonomy()
+    pipeline = ReadingPipeline(lambda x: forward(model, x, prefix), pre, settings, taxonomy, d.device)
+    logits, labels, zone_err, side_ok, orient_ok, ious, present = [], [], [], [], [], [], []
     for batch in loader:
-        batch = {k: v.to(d.device) for k, v in batch.items()}
-        out = forward(model, batch["image"], prefix)
-        loss_sum += float(losses(out, batch, cfg.loss)["total"]) * len(batch["label"])
-        n += len(batch["label"])
-        logits.append(out["wear_class"].float().cpu().numpy())
-        labels.append(batch["label"].cpu().numpy())
-        zt = batch["zones"].cpu().numpy()
-        zp = out["zones"].float().sigmoid().cpu().numpy()
-        zone_err.append(np.abs(zp - zt)[:, :-1][~np.isnan(zt[:, :-1])])
-        scene = forward(model, batch["scene_image"], prefix)
-        known = batch["scene_side"] >= 0
-        side_ok.append((scene["side"].argmax(1) == batch["scene_side"])[known].cpu().numpy())
-        orient_ok.append((scene["orientation"].argmax(1) == batch["scene_orientation"]).cpu().numpy())
-        present.append(scene["sole"].squeeze(1).sigmoid().cpu().numpy())
-        tb = batch["scene_box"].cpu().numpy()
-        has = ~np.isnan(tb).any(1)
-        ious.append(box_iou(scene["box"].float().sigmoid().cpu().numpy()[has], tb[has]))
-    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, ious, present, loss_sum, n), d)
+        images, records = [b[0] for b in batch], [b[1] for b in batch]
+        fwd = pipeline.two_pass(images)
+        logits.append(fwd.logits)
+        labels.append(np.array([r.label for r in records]))
+        present.append(pipeline.found(fwd))
+        for k, r in enumerate(records):
+            if r.zones is not None:
+                zone_err.append(np.abs(fwd.zones[k, :-1] - np.asarray(r.zones[:-1])))
+            if r.pose_known and r.side is not None:
+                side_ok.append([fwd.scene.side[k] == r.side])
+            if r.pose_known and r.orientation_known:
+                orient_ok.append([int(fwd.scene.orientation[k]) == r.orientation])
+            if r.box is not None and r.scene_box:
+                size = images[k].shape[:2]
+                ious.append(box_iou(np.array([image_box_to_scene(fwd.scene.boxes[k], size, pre.margin)]),
+                                    np.array([image_box_to_scene(r.box, size, pre.margin)])))
+    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, ious, present), d)
 
     def cat(i: int) -> np.ndarray:
-        arrays = [a for p in parts for a in p[i]]
+        arrays = [np.ravel(a) if i != 0 else a for p in parts for a in p[i]]
         return np.concatenate(arrays) if arrays else np.array([])
 
     def mean(i: int) -> float:
@@ -174,13 +185,15 @@ def validate(model: SoleNet, loader: DataLoader, cfg: TrainConfig, d: distribute
         return float(a.mean()) if a.size else float("nan")
 
     all_logits, all_labels = cat(0), cat(1).astype(int)
-    report = classification_report(all_labels, all_logits.argmax(1), load_taxonomy().class_ids)
+    known = all_labels >= 0
+    all_logits, all_labels = all_logits[known], all_labels[known]
+    report = classification_report(all_labels, all_logits.argmax(1), taxonomy.class_ids)
+    loss = F.cross_entropy(torch.from_numpy(all_logits).float(), torch.from_numpy(all_labels)) if known.any() else torch.tensor(float("nan"))
     return {
-        "logits": all_logits, "labels": all_labels,
-        "val_loss": sum(p[7] for p in parts) / max(1, sum(p[8] for p in parts)),
+        "logits": all_logits, "labels": all_labels, "val_loss": float(loss),
         "val_accuracy": report["accuracy"], "val_macro_f1": report["macro_f1"],
         "val_zone_mae": mean(2), "val_side_accuracy": mean(3), "val_orientation_accuracy": mean(4),
-        "val_box_iou": mean(5), "val_sole_found": float((cat(6) > 0.5).mean()) if cat(6).size else float("nan"),
+        "val_box_iou": mean(5), "val_sole_found": mean(6),
     }
 
 
@@ -239,6 +252,7 @@ class Run:
     loader_kw: dict
     val_loader: DataLoader
     meta: dict
+    settings: InferenceSettings          # the reading validation runs, as the Predictor would
     writer: object | None = None         # TensorBoard, rank 0 only
     start_epoch: int = 0
     best_f1: float = -1.0
@@ -295,6 +309,10 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     train_records, dropped = usable_for_training(train_records)
     if not train_records:
         raise DataError("no training photo has a known side (left/ or right/ sub-folder, or a side column)")
+    settings = load_inference_settings()
+    labelled: list = []
+    if cfg.data.autolabel is not None:   # every rank labels alike (the same model on the same photos)
+        train_records, labelled = autolabel(train_records, cfg.data.autolabel, settings)
     model, pre = model_for(cfg)
     # Several CPU processes (gloo) keep the default layout: with channels-last parameters a rank aborted
     # (SIGABRT) in the full test suite, every time, though never when its test ran alone.
@@ -307,9 +325,8 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     run = Run(cfg, d, out, model, model, pre, optimizer, scheduler, scaler, ema, None,
               SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride),
               sampling_weights(train_records, [s.weight for s in cfg.data.sources], cfg.optim.class_balanced), loader_kw,
-              DataLoader(SoleViews(val_records[d.rank::d.world], pre, None, seed=cfg.seed, wear_stride=model.wear_stride),
-                         shuffle=False, **loader_kw),
-              _run_meta(cfg, pre, train_records, val_records))
+              DataLoader(ValidationPhotos(val_records[d.rank::d.world]), shuffle=False, collate_fn=as_list, **loader_kw),
+              _run_meta(cfg, pre, train_records, val_records), settings)
     if resume:
         load_state(run)
     run.net = DistributedDataParallel(model) if d.active else model
@@ -323,6 +340,9 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
         run.writer = SummaryWriter(str(out / "tensorboard"))
         if dropped:
             print(f"note: {dropped} photo(s) without a known side were left out of training")
+        if labelled:
+            write_report(labelled, out / "autolabels.csv")
+            print(summary(labelled))
         for path_and_reason in unreadable + unreadable_val:
             print(f"note: skipped an unreadable photo, {path_and_reason}")
         if not resume or not (out / "metrics.csv").exists():
@@ -453,7 +473,7 @@ def _train(cfg: TrainConfig, d: distributed.Dist, resume: bool, progress: bool) 
         started = time.time()
         train_loss, train_size = train_one_epoch(run, epoch, progress)
         validated = epoch + 1 >= cfg.first_validated_epoch
-        val = validate(run.eval_model, run.val_loader, cfg, d, run.prefix) if validated else None
+        val = validate(run.eval_model, run.val_loader, run.pre, run.settings, d, run.prefix) if validated else None
         improved = val is not None and val["val_macro_f1"] > run.best_f1
         if improved:
             run.best_f1, run.stale = val["val_macro_f1"], 0

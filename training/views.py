@@ -66,13 +66,14 @@ def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | N
 
 
 class SoleViews(Dataset):
-    """Training (augmented) or validation views of a list of records.
+    """Training views of a list of records (augmented), or their plain canonical crops.
 
     A training item is one of three views: the canonical crop (all heads but
     the box), the whole photo letterboxed - a "scene" - (sole presence, box,
     side, orientation), or a photo with no sole at all (presence only).
-    Validation items carry both the canonical crop and the scene of the photo
-    as it was taken. Targets a view cannot know are -1 or NaN and are masked.
+    Targets a view cannot know are -1 or NaN and are masked. Without augmentation
+    an item is the canonical crop at the known box, the tensor the Predictor
+    would feed the network for that photo.
     """
 
     def __init__(self, records: list[Record], pre: Preprocessor, augment: AugmentCfg | None, seed: int = 0,
@@ -143,6 +144,8 @@ class SoleViews(Dataset):
         side = (1 if mirrored else 0) if rec.side is not None else -1
         if not rec.pose_known:
             side = orientation = -1
+        if not rec.orientation_known:
+            orientation = -1
         if not rec.scene_box:
             nb = NAN_BOX
         return view, side, orientation, tuple(nb)
@@ -176,11 +179,33 @@ class SoleViews(Dataset):
                 wear_view = apply_pose(wear_view, turns, "right" if mirror else "left")
         if not rec.pose_known:   # the view's side and toe direction are guesses: no target for those heads
             targets = Targets(targets.label, -1, -1, targets.zones)
+        elif not rec.orientation_known:   # a crop of a sole whose toe direction nobody knows
+            targets = Targets(targets.label, targets.side, -1, targets.zones)
         if wear_view is None and rec.zones is not None and not any(rec.zones):
             wear_view = self._no_wear()     # a new sole: no wear anywhere, tread and logos included
-        item = self._item(self._finish(view, rng, wear_view, turn_room(rec.rotation_deg)), targets.label, targets.side, targets.orientation, targets.zones)
-        if not train:  # validation also scores presence, box and pose on the photo as it was taken
-            scene, side, orientation, nb = self.scene(image, box, rec)
-            item.update(scene_image=self.pre.to_tensor(scene), scene_side=torch.tensor(side),
-                        scene_orientation=torch.tensor(orientation), scene_box=torch.tensor(nb, dtype=torch.float32))
-        return item
+        return self._item(self._finish(view, rng, wear_view, turn_room(rec.rotation_deg)), targets.label, targets.side,
+                          targets.orientation, targets.zones)
+
+
+class ValidationPhotos(Dataset):
+    """Validation photos as the app gets them: the decoded photo (or rendered sample) with its record.
+
+    Validation reads each one through the Predictor's own two passes, so it
+    scores the crop the saved model will find for itself, never one the data set
+    supplied and a user's photo would not come with.
+    """
+
+    def __init__(self, records: list[Record]) -> None:
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, Record]:
+        image, box, rec, _ = materialise(self.records[index], None)
+        return image, replace(rec, box=box)
+
+
+def as_list(batch: list) -> list:
+    """A DataLoader collate that leaves (photo, record) pairs as they are (photos differ in size)."""
+    return batch

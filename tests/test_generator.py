@@ -258,3 +258,36 @@ def test_contact_sheet_has_a_row_per_class(tmp_path):
     img = Image.open(path)
     assert img.height == 144 * len(TAX.classes)
     assert img.width > 4 * 96
+
+
+def test_leave_style_out_sets_draw_only_their_own_appearance_values(tmp_path):
+    """--style seen never shows a held-out tread, rubber, background or worn look, --style held_out only those;
+    without a style every value is drawn as before (the default set's manifest has no style column)."""
+    import subprocess
+    import sys
+
+    from training.generator.settings import load_settings
+    from training.generator.style import style_values
+
+    held = load_settings().held_out_style
+    factors = {"tread_family": set(held.tread_family), "rubber": set(held.rubber), "background": set(held.background),
+               "worn_look": set(held.worn_look)}
+    rows = {}
+    for style in ("seen", "held_out"):
+        result = subprocess.run([sys.executable, "-m", "training.cli", "generate", str(tmp_path / style), "--n", "30",
+                                 "--seed", "5", "--size", "96x144", "--style", style, "--quiet"], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        with open(tmp_path / style / "manifest.csv", newline="") as fh:
+            rows[style] = list(csv.DictReader(fh))
+        assert all(r["style"] == style for r in rows[style])
+    for factor, values in factors.items():
+        assert not {r[factor] for r in rows["seen"]} & values, factor
+        assert {r[factor] for r in rows["held_out"]} <= values, factor
+    assert len({r["tread_family"] for r in rows["held_out"]}) >= 2 and len({r["background"] for r in rows["seen"]}) >= 3
+    seen, out = style_values(load_settings(), "seen"), style_values(load_settings(), "held_out")
+    assert seen.light_elevation_deg[0] >= out.light_elevation_deg[1]           # the light too: seen high, held out low
+    generate_dataset(tmp_path / "default", GenerateOptions(n=2, seed=5, size=(96, 144)), progress=False)
+    with open(tmp_path / "default" / "manifest.csv", newline="") as fh:
+        assert "style" not in next(csv.DictReader(fh))
+    with pytest.raises(ValueError, match="unknown style"):
+        style_values(load_settings(), "other")

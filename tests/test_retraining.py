@@ -19,40 +19,20 @@ from torchvision import ops
 
 from inference.predictor import Predictor
 from inference.settings import load_inference_settings
-from inference.taxonomy import load_taxonomy, nearest_quarter
+from inference.taxonomy import load_taxonomy
 from tests.conftest import REPO
 from training.autolabel import autolabel
 from training.data import read_manifest
-from training.generator.sample import SampleSpec, render_sample
+from training.retraining_check import researcher_set
 
 TAX = load_taxonomy()
-
-
-def _write_set(folder: Path, n: int, seed: int) -> dict[str, dict]:
-    """n photos in folder (manifest: path,label,side only); returns each photo's true box, toe direction and class."""
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    truth, rows = {}, []
-    for i in range(n):
-        label = TAX.class_ids[i % len(TAX.class_ids)]
-        photo = {"fill": float(rng.uniform(0.35, 0.6)), "rotation_deg": float((90 * rng.integers(4) + rng.uniform(-10, 10)) % 360),
-                 "side": str(rng.choice(TAX.sides)), "cutoff": False}
-        sample = render_sample(SampleSpec(label, seed * 1000 + i, seed * 1000 + 500 + i, size=(288, 384), photo=photo))
-        name = f"{i:03d}.jpg"
-        (folder / name).write_bytes(sample.photo.jpeg)
-        rows.append({"path": name, "label": label, "side": photo["side"]})
-        truth[name] = {"box": sample.photo.box, "orientation": nearest_quarter(photo["rotation_deg"]), "label": label}
-    with open(folder / "manifest.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["path", "label", "side"])
-        writer.writeheader()
-        writer.writerows(rows)
-    return truth
 
 
 @pytest.fixture(scope="module")
 def boxless(tmp_path_factory) -> tuple[Path, dict, Path, dict]:
     root = tmp_path_factory.mktemp("boxless")
-    return root / "train", _write_set(root / "train", 60, 31), root / "held_out", _write_set(root / "held_out", 20, 32)
+    return (root / "train", researcher_set(root / "train", 60, 31, fill=(0.35, 0.6), size=(288, 384)),
+            root / "held_out", researcher_set(root / "held_out", 20, 32, fill=(0.35, 0.6), size=(288, 384)))
 
 
 def _iou(a, b) -> float:

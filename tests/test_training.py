@@ -153,10 +153,20 @@ def test_best_checkpoint_is_calibrated_when_saved_so_an_interrupted_run_keeps_it
 
 
 def test_evaluate_writes_the_full_report(smoke_run, test_set, tmp_path):
-    result = solewear("evaluate", "--checkpoint", str(smoke_run / "best.safetensors"),
-                      "--manifest", str(test_set / "manifest.csv"), "--out", str(tmp_path / "eval"), "--json")
+    from training.evaluate import summary_table
+
+    held_out = tmp_path / "held_out"
+    generate_dataset(held_out, GenerateOptions(n=15, seed=4343, size=(128, 192), style="held_out"), progress=False)
+    result = solewear("evaluate", "--checkpoint", str(smoke_run / "best.safetensors"), "--manifest", str(test_set / "manifest.csv"),
+                      "--out", str(tmp_path / "eval"), "--held-out-style", str(held_out), "--json")
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
+    style = report["held_out_style"]       # the leave-style-out figure beside the in-style one
+    assert style["n_images"] == 15 and style["in_style_macro_f1"] == report["macro_f1"]
+    assert style["ci95"][0] <= style["macro_f1"] <= style["ci95"][1]
+    assert style["gap_points"] == round(100 * (report["macro_f1"] - style["macro_f1"]), 1)
+    assert "held-out style" in summary_table(report)
+    assert json.loads((tmp_path / "eval" / "report.json").read_text())["held_out_style"] == style
     cm = np.array(report["confusion_matrix"])
     assert cm.sum() == report["n_images"] == 25
     assert report["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())

@@ -57,7 +57,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             print("solewear generate: --class-weights needs one weight per class", file=sys.stderr)
             return 2
         opts = GenerateOptions(n=args.n, seed=args.seed, size=args.size, classes=args.classes or None,
-                               class_weights=weights, photos_per_shoe=args.photos_per_shoe, workers=args.workers)
+                               class_weights=weights, photos_per_shoe=args.photos_per_shoe, workers=args.workers,
+                               style=args.style)
         try:
             manifest = generate_dataset(Path(args.out_dir), opts, progress=not args.quiet)
         except ValueError as exc:
@@ -114,7 +115,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         for warning in training_overlap(checkpoint, data_dir):
             print(f"warning: {warning}", file=sys.stderr)
         out_dir = args.out or Path("runs") / f"eval-{checkpoint.stem}-{data_dir.name}"
-        report = evaluate(checkpoint, Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json))
+        report = evaluate(checkpoint, Path(args.manifest), out_dir, given_side=args.given_side, progress=not (args.quiet or args.json),
+                          held_out=args.held_out_style)
     except (DataError, ImageError, FileNotFoundError, ValueError) as exc:
         print(f"solewear evaluate: {exc}", file=sys.stderr)
         return 2
@@ -202,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--classes", type=_csv_list, default=None, help="comma-separated class ids (default: all)")
     gen.add_argument("--class-weights", type=_csv_list, default=None, help="comma-separated weights, one per class (default: balanced)")
     gen.add_argument("--photos-per-shoe", type=_positive, default=1, help="photos of each simulated shoe (same shoe_id)")
+    gen.add_argument("--style", choices=("seen", "held_out"), default=None,
+                     help="leave-style-out: draw appearance only from the seen values, or only from the held-out ones "
+                          "(configs/generator.yaml held_out_style); default: every value")
     gen.add_argument("--preview", type=Path, default=None, metavar="PNG", help="also write a contact sheet, one row per class")
     gen.add_argument("--preview-per-class", type=_positive, default=5)
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -225,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--manifest", required=True, help="manifest.csv, or a data-set folder")
     ev.add_argument("--out", type=Path, default=None, help="where to write report.json and the plots (default runs/eval-CHECKPOINT-DATA)")
     ev.add_argument("--given-side", action="store_true", help="use the labelled side instead of detecting it")
+    ev.add_argument("--held-out-style", type=Path, default=None, metavar="DIR",
+                    help="also read this set of held-out-style soles (solewear generate --style held_out) and report its "
+                         "macro-F1 beside the --manifest set's (in-style), with intervals and the gap")
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--quiet", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)

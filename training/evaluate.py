@@ -160,8 +160,10 @@ def training_overlap(checkpoint: Path, data_dir: Path) -> list[str]:
 
 def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_side: bool = False,
              batch_size: int = 32, progress: bool = True, transform=None, pose_check: bool = True,
-             settings: InferenceSettings | None = None) -> dict:
+             settings: InferenceSettings | None = None, held_out: Path | None = None) -> dict:
     """Evaluate; `transform(image, box, record, index)` may degrade each decoded photo first (robustness).
+
+    `held_out`: a set of held-out-style soles, reported beside this (in-style) set (`held_out_style`).
 
     `pose_check` reads every photo again in the poses the app checks (configs/inference.yaml
     `pose_check_views`), so the low-confidence figures are the app's; it costs one more two-pass
@@ -217,6 +219,8 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
     if tendency:
         report["by_tendency"] = tendency
     report["confident"] = confident_answers(y, probs, unsure, classes)
+    if held_out is not None:
+        report["held_out_style"] = held_out_style(checkpoint, held_out, report, settings, progress)
     if out_dir is not None:
         write_report(report, probs_raw, probs, y, classes, Path(out_dir))
         write_predictions(Path(out_dir) / "predictions.csv", c.paths, y, probs, unsure, classes)
@@ -330,6 +334,21 @@ def write_report(report: dict, probs_raw: np.ndarray, probs: np.ndarray, y: np.n
     plt.close(fig)
 
 
+def held_out_style(checkpoint: Path, data: Path, in_style: dict, settings: InferenceSettings | None = None,
+                   progress: bool = True) -> dict:
+    """The leave-style-out figure: macro-F1 on soles drawn only from held-out appearance values, beside the
+    in-style report's, with both bootstrap intervals and the gap in points (training.generator.style)."""
+    settings = settings or load_inference_settings()
+    c = collect(checkpoint, data, settings, progress=progress, pose_check=False)
+    y, y_pred = np.array(c.labels), np.concatenate(c.logits).argmax(1)
+    classes = c.meta["classes"]
+    macro_f1 = classification_report(y, y_pred, classes)["macro_f1"]
+    return {"data": str(data), "n_images": int(len(y)), "macro_f1": macro_f1,
+            "ci95": bootstrap_ci(y, y_pred, len(classes))["macro_f1"],
+            "in_style_macro_f1": in_style["macro_f1"], "in_style_ci95": in_style["ci95"]["macro_f1"],
+            "gap_points": round(100 * (in_style["macro_f1"] - macro_f1), 1)}
+
+
 def summary_table(report: dict) -> str:
     ci = report["ci95"]
     lines = [
@@ -346,4 +365,9 @@ def summary_table(report: dict) -> str:
     ]
     for c, m in report["per_class"].items():
         lines.append(f"{c:<22}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+    style = report.get("held_out_style")
+    if style:
+        lo, hi = style["ci95"]
+        lines += ["", f"held-out style    macro-F1 {style['macro_f1']:.3f} (95% CI {lo:.3f}-{hi:.3f}) on {style['n_images']} soles "
+                  f"drawn only from held-out appearance values: {style['gap_points']:+.1f} points below in-style"]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ measure how much a model leans on that one colour rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -64,10 +65,14 @@ class SoleLook:
     worn_look: str
 
 
-def sample_worn_look(outsole: Outsole, rng: np.random.Generator) -> WornLook:
-    """Which way this shoe's abraded rubber changes colour; its own stream, so it never sees the class."""
-    kinds = list(outsole.worn_look)
-    p = np.array([outsole.worn_look[k] for k in kinds], np.float64)
+def sample_worn_look(outsole: Outsole, rng: np.random.Generator, looks: dict[str, float] | None = None) -> WornLook:
+    """Which way this shoe's abraded rubber changes colour; its own stream, so it never sees the class.
+
+    `looks` (look -> weight) replaces the configured draw (a leave-style-out style).
+    """
+    looks = outsole.worn_look if looks is None else looks
+    kinds = list(looks)
+    p = np.array([looks[k] for k in kinds], np.float64)
     kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
     return WornLook(kind, float(rng.uniform(*outsole.grime_keep)))
 
@@ -87,8 +92,9 @@ def _scuff(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
 
 
 def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole, worn: WornLook,
-                rng: np.random.Generator) -> SoleLook:
-    """Light the worn height map and paint it."""
+                rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER),
+                light_elevation_deg: tuple[float, float] = (30.0, 70.0)) -> SoleLook:
+    """Light the worn height map and paint it (rubber colours and light height drawn from the given ranges)."""
     H, W = outline.inside.shape
     ppmm = outline.px_per_mm
     D, d, frac = tread.depth_mm, wear.depth_mm, wear.fraction
@@ -100,7 +106,7 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     z = (1 - frac) * z + frac * np.minimum(z, cv2.GaussianBlur(z, (0, 0), 1.5))
     gx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3) / 8 * ppmm
     gy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3) / 8 * ppmm
-    az, el = rng.uniform(0, 2 * np.pi), np.deg2rad(rng.uniform(30, 70))
+    az, el = rng.uniform(0, 2 * np.pi), np.deg2rad(rng.uniform(*light_elevation_deg))
     light = np.array([np.cos(az) * np.cos(el), np.sin(az) * np.cos(el), np.sin(el)], np.float32)
     norm = np.sqrt(gx * gx + gy * gy + 1)
     ndotl = np.clip((-gx * light[0] - gy * light[1] + light[2]) / norm, 0, 1)
@@ -112,7 +118,7 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     shade = (0.35 + 0.75 * ndotl) * (1 - 0.7 * cavity) * curvature
 
     # Albedo: rubber colours by material, abrasion tints, scuff streaks along the slip.
-    names = list(RUBBER)
+    names = list(rubbers)
     probs = np.array([RUBBER[n][1] for n in names])
     name = names[int(rng.choice(len(names), p=probs / probs.sum()))]
     main = _jitter(RUBBER[name][0], rng)

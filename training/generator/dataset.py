@@ -39,6 +39,7 @@ class GenerateOptions:
     class_weights: tuple[float, ...] | None = None  # None = exactly balanced
     photos_per_shoe: int = 1
     workers: int = 1
+    style: str | None = None                   # leave-style-out: "seen" | "held_out" (training.generator.style)
 
 
 def derive_seed(*parts: int) -> int:
@@ -60,7 +61,7 @@ def sample_specs(opts: GenerateOptions) -> list[SampleSpec]:
         else:
             w = np.asarray(opts.class_weights, np.float64)
             label = classes[int(np.random.default_rng(derive_seed(opts.seed, shoe, 2)).choice(len(classes), p=w / w.sum()))]
-        specs.append(SampleSpec(label, derive_seed(opts.seed, shoe, 0), derive_seed(opts.seed, i, 1), opts.size))
+        specs.append(SampleSpec(label, derive_seed(opts.seed, shoe, 0), derive_seed(opts.seed, i, 1), opts.size, style=opts.style))
     return specs
 
 
@@ -116,10 +117,11 @@ def write_specs(out_dir: Path, specs: Sequence[SampleSpec], photos_per_shoe: int
 def spec_of_row(row: dict[str, str], size: tuple[int, int]) -> SampleSpec:
     """The spec that renders a row `sample_specs` made (or one with a forced worn look) again, at its photo's size.
 
-    Label, shoe seed, photo seed and worn look are all a row needs: every other
-    spec field keeps the default `generate` used.
+    Label, shoe seed, photo seed, worn look and style are all a row needs: every
+    other spec field keeps the default `generate` used.
     """
-    return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size, worn_look=row.get("worn_look") or None)
+    return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size, worn_look=row.get("worn_look") or None,
+                      style=row.get("style") or None)
 
 
 def _run(jobs: Sequence[tuple], workers: int) -> Iterator[dict[str, object]]:

@@ -17,6 +17,7 @@ from training.generator.gait import Gait, sample_gait
 from training.generator.outline import Outline, sample_outline
 from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
 from training.generator.settings import GeneratorSettings, load_settings
+from training.generator.style import style_values
 from training.generator.tread import Tread, sample_tread
 from training.generator.wear import Wear, simulate_wear
 
@@ -32,6 +33,7 @@ class SampleSpec:
     photo: dict = field(default_factory=dict)  # PhotoParams overrides
     wear_scale: float = 1.0                   # multiplies mileage (previews, tests)
     worn_look: str | None = None              # force a worn look (dusty | grimy | bare); None: drawn per shoe
+    style: str | None = None                  # leave-style-out: "seen" | "held_out" appearance values; None: all
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Sample:
         )
         row.update(zip(("box_x0", "box_y0", "box_x1", "box_y1"), self.photo.box))
         row.update(self.gait.as_row())
+        if self.spec.style is not None:   # only then: the default set's manifest stays as it was
+            row["style"] = self.spec.style
         return row
 
 
@@ -91,7 +95,7 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
         raise ValueError(f"unknown wear class {spec.label!r}; known: {sorted(settings.gait)}")
     rng = _rng(spec.shoe_seed, 0)
     outline = sample_outline(rng)
-    tread = sample_tread(outline, rng, spec.tread_family)
+    tread = sample_tread(outline, rng, spec.tread_family, style_values(settings, spec.style).tread_families)
     gait = sample_gait(spec.label, settings, rng, allow_mix=spec.allow_mix)
     if spec.wear_scale != 1.0:
         gait = replace(gait, mileage_km=gait.mileage_km * spec.wear_scale)
@@ -102,7 +106,7 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
 def worn_look(spec: SampleSpec, settings: GeneratorSettings | None = None) -> WornLook:
     """The shoe's worn look: drawn from its shoe seed's own stream (never from the class), unless the spec forces one."""
     settings = settings or load_settings()
-    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3))
+    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3), style_values(settings, spec.style).worn_looks)
     return worn if spec.worn_look is None else replace(worn, kind=spec.worn_look)
 
 
@@ -111,8 +115,10 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     settings = settings or load_settings()
     shoe = simulate_shoe(spec, settings)
     worn = worn_look(spec, settings)
-    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2))
+    values = style_values(settings, spec.style)
+    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2),
+                       values.rubbers, values.light_elevation_deg)
     scene = _rng(spec.photo_seed, 1)
-    params = sample_photo_params(settings, scene, spec.size, **spec.photo)
+    params = sample_photo_params(settings, scene, spec.size, values.backgrounds, **spec.photo)
     photo = compose(look, shoe.wear.fraction, params, scene)
     return Sample(spec, shoe.outline, shoe.tread, shoe.gait, shoe.wear, look, params, photo)

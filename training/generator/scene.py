@@ -58,8 +58,8 @@ def _rotation(settings: GeneratorSettings, rng: np.random.Generator) -> float:
 
 
 def sample_photo_params(settings: GeneratorSettings, rng: np.random.Generator, size: tuple[int, int] | None = None,
-                        **overrides) -> PhotoParams:
-    """Draw every photo condition; `overrides` pin some (tests, previews)."""
+                        backgrounds: tuple[str, ...] = BACKGROUNDS, **overrides) -> PhotoParams:
+    """Draw every photo condition (the surface from `backgrounds`); `overrides` pin some (tests, previews)."""
     ph = settings.photo
     width, height = size or ph.size
     low = rng.random() < ph.low_light
@@ -70,7 +70,7 @@ def sample_photo_params(settings: GeneratorSettings, rng: np.random.Generator, s
         rotation_deg=_rotation(settings, rng),
         tilt_x_deg=float(tilt * np.cos(tdir)), tilt_y_deg=float(tilt * np.sin(tdir)),
         fill=float(rng.uniform(*ph.sole_fill)), cutoff=bool(rng.random() < ph.cutoff),
-        background=str(rng.choice(BACKGROUNDS)),
+        background=str(rng.choice(backgrounds)),
         ruler=bool(rng.random() < ph.ruler), label_card=bool(rng.random() < ph.label_card),
         hand=bool(rng.random() < ph.hand),
         exposure=float(rng.uniform(0.25, 0.5) if low else rng.choice([rng.uniform(0.8, 1.15), rng.uniform(1.15, 1.45)], p=[0.9, 0.1])),

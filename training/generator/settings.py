@@ -111,11 +111,22 @@ class Photo(_Strict):
     jpeg_quality: tuple[int, int]
 
 
+class HeldOutStyle(_Strict):
+    """Appearance values kept out of a leave-style-out recipe's training soles (training.generator.style)."""
+
+    tread_family: list[str]
+    rubber: list[str]
+    background: list[str]
+    worn_look: list[str]
+    light_elevation_deg: Range
+
+
 class GeneratorSettings(_Strict):
     gait: dict[str, GaitDistribution]
     runner: Runner
     outsole: Outsole
     photo: Photo
+    held_out_style: HeldOutStyle
 
     @model_validator(mode="after")
     def _classes_match_taxonomy(self) -> "GeneratorSettings":

@@ -154,9 +154,10 @@ def _logo(height: np.ndarray, outline: Outline, rng: np.random.Generator) -> np.
     return np.where(m > 0, (1 - m) * height + m * (1.0 if raised else 0.25), height)
 
 
-def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None = None) -> Tread:
-    """Draw a tread family, its parameters, materials and depths."""
-    family = family or str(rng.choice(FAMILIES))
+def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None = None,
+                 families: tuple[str, ...] = FAMILIES) -> Tread:
+    """Draw a tread family (from `families` unless one is given), its parameters, materials and depths."""
+    family = family or str(rng.choice(families))
     x, y = _mm_coords(outline, float(rng.choice([0.0, 0.0, rng.uniform(-20, 20), 90.0])))
     edge = float(rng.uniform(0.5, 1.0))
     builders = {

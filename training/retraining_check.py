@@ -1,8 +1,8 @@
 """Retraining on photos without boxes: the default recipe against a plain fine-tune, on the same photos.
 
-A researcher's labelled photos come as path,label,side. This takes a generated
-set, strips it to those three columns, and trains three ways on it for the same
-number of epochs:
+A researcher's labelled photos come as path,label,side. This generates such a
+set - soles across 30-65% of the frame, turned any quarter, nothing but those
+three columns - and trains three ways on it for the same number of epochs:
 
 - `recipe`: `solewear train --config configs/default.yaml --data DIR` (the boxes
   and toe directions read by the bundled model, training.autolabel);
@@ -11,11 +11,11 @@ number of epochs:
 - `plain fine-tune`: timm's EfficientNet-Lite0 (the same offline ImageNet
   weights), the whole photo resized to the input, cross-entropy on the class.
 
-Each is then read on a held-out generated set: the recipes through
+Each is then read on held-out photos of the same kind: the recipes through
 `solewear evaluate` (the app's two passes), the plain model on the whole photo.
-Writes benchmarks/results/retraining.json and prints a table.
+Writes docs/model/retraining.json and prints each result as it comes.
 
-    python -m benchmarks.retraining --train data/generated/train --test data/generated/test --n 2000 --epochs 5
+    python -m training.retraining_check --n 2000 --epochs 6
 """
 
 from __future__ import annotations
@@ -38,25 +38,43 @@ from inference.decode import load_rgb
 from inference.model import load_lite0_imagenet
 from inference.preprocess import Preprocessor
 from inference.settings import load_inference_settings
-from inference.taxonomy import load_taxonomy
-from training.data import read_dataset
+from inference.taxonomy import load_taxonomy, nearest_quarter
+from training.data import BOX_COLUMNS, read_dataset
 from training.evaluate import collect
+from training.generator.sample import SampleSpec, render_sample
 from training.metrics import bootstrap_ci, classification_report
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results" / "retraining.json"
+RESULTS = REPO / "docs" / "model" / "retraining.json"
 
 
-def boxless_copy(source: Path, out: Path, n: int) -> Path:
-    """A manifest of the first n photos of `source` with path (absolute), label and side only."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(source / "manifest.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))[:n]
-    with open(out / "manifest.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["path", "label", "side"])
+def researcher_set(folder: Path, n: int, seed: int, fill: tuple[float, float] = (0.3, 0.65), size: tuple[int, int] = (384, 576),
+                   truth_columns: bool = False) -> dict[str, dict]:
+    """n generated photos written as a researcher's labelled set arrives: the sole across `fill` of the frame and
+    turned any quarter, the manifest path,label,side only (`truth_columns`: also its box and orientation, for a
+    test set). Returns each photo's true box (x0, y0, x1, y1), toe quarter turn and class."""
+    folder.mkdir(parents=True, exist_ok=True)
+    taxonomy = load_taxonomy()
+    rng = np.random.default_rng(seed)
+    truth, rows = {}, []
+    for i in range(n):
+        label = taxonomy.class_ids[i % len(taxonomy.class_ids)]
+        photo = {"fill": float(rng.uniform(*fill)), "rotation_deg": float((90 * rng.integers(4) + rng.uniform(-10, 10)) % 360),
+                 "side": str(rng.choice(taxonomy.sides)), "cutoff": False}
+        sample = render_sample(SampleSpec(label, seed * 100_000 + i, seed * 100_000 + 50_000 + i, size=size, photo=photo))
+        name = f"{i:05d}.jpg"
+        (folder / name).write_bytes(sample.photo.jpeg)
+        turns = nearest_quarter(photo["rotation_deg"])
+        row = {"path": name, "label": label, "side": photo["side"]}
+        if truth_columns:
+            row |= dict(zip(BOX_COLUMNS, sample.photo.box)) | {"orientation": taxonomy.orientations[turns]}
+        rows.append(row)
+        truth[name] = {"box": sample.photo.box, "orientation": turns, "label": label}
+    with open(folder / "manifest.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows({"path": str((source / r["path"]).resolve()), "label": r["label"], "side": r["side"]} for r in rows)
-    return out
+        writer.writerows(rows)
+    return truth
 
 
 def train_recipe(data: Path, out: Path, epochs: int, extra: list[str]) -> Path:
@@ -128,22 +146,24 @@ def plain_finetune(data: Path, test: Path, epochs: int, size: int, seed: int = 0
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", type=Path, default=REPO / "data/generated/train")
-    ap.add_argument("--test", type=Path, default=REPO / "data/generated/test")
-    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--n", type=int, default=2000, help="training photos (and a quarter as many test photos)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--work", type=Path, default=REPO / "runs/retraining")
     ap.add_argument("--only", nargs="*", default=["recipe", "no_autolabel", "plain"])
     args = ap.parse_args()
-    data = boxless_copy(args.train, args.work / "data", args.n)
+    data, test = args.work / "train", args.work / "test"
+    if not (data / "manifest.csv").is_file():
+        researcher_set(data, args.n, seed=41)
+    if not (test / "manifest.csv").is_file():
+        researcher_set(test, args.n // 4, seed=42, truth_columns=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     for name in args.only:
         started = time.time()
         if name == "plain":
-            figures = plain_finetune(data, args.test, args.epochs, 192)
+            figures = plain_finetune(data, test, args.epochs, 192)
         else:
             extra = ["data.autolabel=null"] if name == "no_autolabel" else []
-            figures = recipe_figures(train_recipe(data, args.work / name, args.epochs, extra), args.test)
+            figures = recipe_figures(train_recipe(data, args.work / name, args.epochs, extra), test)
         results[name] = dict(figures, minutes=round((time.time() - started) / 60, 1), n_train=args.n, epochs=args.epochs,
                              date=time.strftime("%Y-%m-%d"))
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")

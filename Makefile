@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: app test install lock browser screenshot samples bench model clean
+.PHONY: app test install lock browser screenshot samples bench model yardstick clean
 
 install: $(STAMP)
 
@@ -71,6 +71,25 @@ model: $(STAMP)
 	cp runs/real-tune/best.safetensors inference/assets/default_model.safetensors
 	cp runs/real-tune/best.json inference/assets/default_model.json
 	$(BIN)/python -m training.model_card --test $(MODEL_DATA)/test --train $(MODEL_DATA)/train
+
+# Leave-style-out yardstick: the default recipe trained on soles of the seen appearance values only, then read on
+# in-style soles and on soles whose every appearance factor is held out (training.generator.style). The figure a
+# recipe is chosen by, with the real-photo figures (docs/model/experiments.md). Smaller and faster:
+# make yardstick YARDSTICK_N=3000 YARDSTICK_SET="--set optim.epochs=6 --set optim.validate_from=4"
+YARDSTICK := runs/yardstick
+YARDSTICK_N := 8000
+YARDSTICK_SET :=
+yardstick: $(STAMP)
+	$(BIN)/solewear generate $(YARDSTICK)/seen-train --n $(YARDSTICK_N) --seed 11 --style seen --workers 2 --quiet
+	$(BIN)/solewear generate $(YARDSTICK)/seen-val --n 500 --seed 12 --style seen --workers 2 --quiet
+	$(BIN)/solewear generate $(YARDSTICK)/seen-test --n 1000 --seed 13 --style seen --workers 2 --quiet
+	$(BIN)/solewear generate $(YARDSTICK)/held-out-test --n 1000 --seed 14 --style held_out --workers 2 --quiet
+	$(BIN)/solewear train --config configs/default.yaml --out $(YARDSTICK)/run --exist-ok \
+	  --set "data.sources=[{kind: manifest, path: $(YARDSTICK)/seen-train}]" \
+	  --set "data.val={kind: manifest, path: $(YARDSTICK)/seen-val}" $(YARDSTICK_SET)
+	$(BIN)/solewear evaluate --checkpoint $(YARDSTICK)/run/best.safetensors --manifest $(YARDSTICK)/seen-test \
+	  --held-out-style $(YARDSTICK)/held-out-test --out $(YARDSTICK)/eval
+	$(BIN)/python -m training.model_card --record-yardstick $(YARDSTICK)
 
 # Run one benchmark: make bench NAME=generate
 bench: $(STAMP)

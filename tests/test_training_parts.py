@@ -592,3 +592,25 @@ def test_pose_lines_set_real_photos_beside_generated_ones():
     assert "| generated test | 2 | 16 | 15 | 13 | 15 | 8 | 100.0% | 1 of 1 |" in lines
     assert lines[-1].endswith("csafe-005772L: supination 5, lateral_heel_strike 3; csafe-007961L: over_pronation 7.")
     assert _pose_lines({"real": [], "real_total": summarise([]), "generated_total": summarise([])}) == []
+
+
+def test_the_card_leads_with_the_recipes_leave_style_out_figures(tmp_path):
+    """A yardstick run's held-out-style report becomes the card's first outside figure, with the run's recipe."""
+    import json
+
+    from tests.conftest import small_checkpoint
+    from training.model_card import _yardstick_lines, record_yardstick
+
+    run = tmp_path / "yardstick"
+    (run / "eval").mkdir(parents=True)
+    small_checkpoint(run / "run" / "best", n_train=4000, epoch=7, config={"optim": {"epochs": 8}})
+    style = {"data": "held-out-test", "n_images": 1000, "macro_f1": 0.81, "ci95": [0.79, 0.83], "in_style_macro_f1": 0.9,
+             "in_style_ci95": [0.88, 0.92], "gap_points": 9.0}
+    (run / "eval" / "report.json").write_text(json.dumps({"n_images": 1000, "held_out_style": style}))
+    record = record_yardstick(run, tmp_path / "yardstick.json")
+    assert json.loads((tmp_path / "yardstick.json").read_text()) == record
+    assert (record["n_train"], record["epochs"], record["best_epoch"]) == (4000, 8, 7)
+    lines = _yardstick_lines(record)
+    assert "| in-style | 1000 | 0.900 (0.880-0.920) |" in lines and "| held-out style | 1000 | 0.810 (0.790-0.830) |" in lines
+    assert any("9.0 points below in-style" in line for line in lines)
+    assert _yardstick_lines(None) == []

@@ -91,14 +91,12 @@ def _scuff(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
     return np.clip(depth_mm / skin_mm, 0, 1).astype(np.float32) ** exponent
 
 
-def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole, worn: WornLook,
-                rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER),
-                light_elevation_deg: tuple[float, float] = (30.0, 70.0)) -> SoleLook:
-    """Light the worn height map and paint it (rubber colours and light height drawn from the given ranges)."""
-    H, W = outline.inside.shape
+def _shading(outline: Outline, tread: Tread, wear: Wear, rng: np.random.Generator,
+             light_elevation_deg: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The worn relief lit from a random direction: (shade, lit share of each facet, groove cavity)."""
+    H = outline.inside.shape[0]
     ppmm = outline.px_per_mm
     D, d, frac = tread.depth_mm, wear.depth_mm, wear.fraction
-
     # Geometry after wear: lug tops are cut down to the receding contact plane,
     # and worn edges are rounded off (blend towards a blurred copy).
     z0 = D * tread.height
@@ -115,9 +113,14 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     edge_dist = cv2.distanceTransform(outline.inside.astype(np.uint8), cv2.DIST_L2, 3)
     curvature = 0.72 + 0.28 * np.clip(edge_dist / (0.06 * H), 0, 1)
     curvature *= 1 - 0.15 * np.clip((0.12 - outline.v) / 0.12, 0, 1)
-    shade = (0.35 + 0.75 * ndotl) * (1 - 0.7 * cavity) * curvature
+    return (0.35 + 0.75 * ndotl) * (1 - 0.7 * cavity) * curvature, ndotl, cavity
 
-    # Albedo: rubber colours by material, abrasion tints, scuff streaks along the slip.
+
+def _worn_albedo(tread: Tread, wear: Wear, outsole: Outsole, worn: WornLook, rng: np.random.Generator,
+                 rubbers: Sequence[str]) -> tuple[np.ndarray, str, np.ndarray]:
+    """Rubber colours by material, abrasion tints and scuff streaks along the slip; (albedo, rubber, midsole colour)."""
+    H, W = tread.height.shape
+    d, frac = wear.depth_mm, wear.fraction
     names = list(rubbers)
     probs = np.array([RUBBER[n][1] for n in names])
     name = names[int(rng.choice(len(names), p=probs / probs.sum()))]
@@ -144,35 +147,37 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=4)
     albedo *= (1 + 0.25 * np.maximum(frac, 0.4 * scuff) * streaks)[..., None]
     albedo *= (1 + 0.04 * rng.standard_normal((H, W)).astype(np.float32))[..., None]
-
     # Worn through the outsole: midsole foam shows at the deepest points.
-    through = np.clip((d - (D + tread.base_mm)) / 0.6, 0, 1)[..., None]
-    albedo = albedo * (1 - through) + midsole * through
+    through = np.clip((d - (tread.depth_mm + tread.base_mm)) / 0.6, 0, 1)[..., None]
+    return albedo * (1 - through) + midsole * through, name, midsole
 
-    # Dirt settles in grooves; small stones get stuck in them.
-    if dirt > 0.02:
-        blotch = _noise(rng, (H, W), 6) + 0.6 * _noise(rng, (H, W), 1.5)
-        amount = np.clip((cavity * 2.5 + 0.3 * blotch - (1 - dirt)) * dirt * 1.6, 0, 0.85)[..., None]
-        albedo = albedo * (1 - amount) + _jitter(DIRT[int(rng.integers(len(DIRT)))], rng, 10) * amount
-        for _ in range(int(rng.integers(0, 1 + 8 * dirt))):
-            ys, xs = np.nonzero((cavity > 0.3) & outline.inside)
-            if len(ys) == 0:
-                break
-            k = int(rng.integers(len(ys)))
-            stone = np.zeros((H, W), np.uint8)
-            cv2.ellipse(stone, (int(xs[k]), int(ys[k])), (int(rng.integers(2, 5)), int(rng.integers(2, 4))), float(rng.uniform(0, 180)), 0, 360, 255, -1)
-            albedo[stone > 0] = _jitter((125, 120, 110), rng, 25)
-            shade[stone > 0] = 1.05
 
-    # Polished sheen on flattened rubber.
-    sheen = 0.12 * frac * ndotl
-    rgb = np.clip(albedo * shade[..., None] + sheen[..., None], 0, 1)
+def _dirty(albedo: np.ndarray, shade: np.ndarray, cavity: np.ndarray, inside: np.ndarray, dirt: float,
+           rng: np.random.Generator) -> np.ndarray:
+    """Dirt settles in grooves and small stones get stuck in them (`shade` is lit where a stone sits)."""
+    H, W = inside.shape
+    blotch = _noise(rng, (H, W), 6) + 0.6 * _noise(rng, (H, W), 1.5)
+    amount = np.clip((cavity * 2.5 + 0.3 * blotch - (1 - dirt)) * dirt * 1.6, 0, 0.85)[..., None]
+    albedo = albedo * (1 - amount) + _jitter(DIRT[int(rng.integers(len(DIRT)))], rng, 10) * amount
+    for _ in range(int(rng.integers(0, 1 + 8 * dirt))):
+        ys, xs = np.nonzero((cavity > 0.3) & inside)
+        if len(ys) == 0:
+            break
+        k = int(rng.integers(len(ys)))
+        stone = np.zeros((H, W), np.uint8)
+        cv2.ellipse(stone, (int(xs[k]), int(ys[k])), (int(rng.integers(2, 5)), int(rng.integers(2, 4))), float(rng.uniform(0, 180)), 0, 360, 255, -1)
+        albedo[stone > 0] = _jitter((125, 120, 110), rng, 25)
+        shade[stone > 0] = 1.05
+    return albedo
 
-    # The midsole rim around the outsole and a sliver of the upper beyond it.
-    inside_u8 = outline.inside.astype(np.uint8)
+
+def _rim_and_upper(rgb: np.ndarray, inside: np.ndarray, midsole: np.ndarray, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The midsole rim around the outsole and a sliver of the upper beyond it; (sole mask, alpha)."""
+    inside_u8 = inside.astype(np.uint8)
     rim_px, upper_px = int(rng.integers(2, 7)), int(rng.integers(0, 9))
     sole = cv2.dilate(inside_u8, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim_px + 1,) * 2)) > 0
-    rim = sole & ~outline.inside
+    rim = sole & ~inside
     dist = cv2.distanceTransform(sole.astype(np.uint8), cv2.DIST_L2, 3)  # to the outer edge
     rim_shade = np.clip(0.55 + 0.45 * dist / max(rim_px, 1), 0.5, 1.0)
     rgb[rim] = (midsole * rim_shade[rim][:, None]) * (1 + 0.03 * rng.standard_normal((int(rim.sum()), 1)))
@@ -184,5 +189,21 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
         weave = 1 + 0.08 * rng.standard_normal((int(band.sum()), 1)).astype(np.float32)
         rgb[band] = np.clip(fabric * 0.8 * weave, 0, 1)
         alpha = np.maximum(alpha, upper.astype(np.float32))
-    alpha = cv2.GaussianBlur(alpha, (0, 0), 0.7)
+    return sole, cv2.GaussianBlur(alpha, (0, 0), 0.7)
+
+
+def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole, worn: WornLook,
+                rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER),
+                light_elevation_deg: tuple[float, float] = (30.0, 70.0)) -> SoleLook:
+    """Light the worn height map and paint it (rubber colours and light height drawn from the given ranges).
+
+    The steps draw from `rng` in a fixed order, so a shoe seed always gives the same sole.
+    """
+    shade, ndotl, cavity = _shading(outline, tread, wear, rng, light_elevation_deg)
+    albedo, name, midsole = _worn_albedo(tread, wear, outsole, worn, rng, rubbers)
+    if dirt > 0.02:
+        albedo = _dirty(albedo, shade, cavity, outline.inside, dirt, rng)
+    # Polished sheen on flattened rubber.
+    rgb = np.clip(albedo * shade[..., None] + (0.12 * wear.fraction * ndotl)[..., None], 0, 1)
+    sole, alpha = _rim_and_upper(rgb, outline.inside, midsole, rng)
     return SoleLook(rgb.astype(np.float32), alpha, sole, name, worn.kind)

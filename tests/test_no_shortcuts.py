@@ -35,12 +35,16 @@ def attributes() -> list[dict]:
                      "worn_look": worn_look(spec, mixed_looks).kind,
                      "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
                      "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
-                     "mileage_band": int(shoe.gait.mileage_km // 250)})
+                     "label_card": photo.label_card, "cutoff": photo.cutoff, "motion_blur": photo.motion_blur,
+                     "exposure_band": int(photo.exposure // 0.25), "jpeg_band": photo.jpeg_quality // 20,
+                     "tilt_band": int(np.hypot(photo.tilt_x_deg, photo.tilt_y_deg) // 8), "fill_band": int(photo.fill // 0.1),
+                     "focus_band": int(photo.focus_sigma // 0.8), "mileage_band": int(shoe.gait.mileage_km // 250)})
     return rows
 
 
 @pytest.mark.parametrize("attribute", ["tread_family", "outline", "worn_look", "surface", "background", "side", "orientation",
-                                       "hand", "ruler", "mileage_band"])
+                                       "hand", "ruler", "label_card", "cutoff", "motion_blur", "exposure_band", "jpeg_band",
+                                       "tilt_band", "fill_band", "focus_band", "mileage_band"])
 def test_attribute_is_independent_of_the_class(attributes, attribute):
     labels = sorted({r["label"] for r in attributes})
     values = sorted({r[attribute] for r in attributes}, key=str)

@@ -291,3 +291,34 @@ def test_leave_style_out_sets_draw_only_their_own_appearance_values(tmp_path):
         assert "style" not in next(csv.DictReader(fh))
     with pytest.raises(ValueError, match="unknown style"):
         style_values(load_settings(), "other")
+
+
+def test_real_photos_are_set_beside_the_generated_soles_most_like_them(tmp_path):
+    """Each real photo (new soles cropped to their outline, worn CSAFE photos whole) is followed by a generated one;
+    with no real photos there is no sheet and generate --preview says why."""
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from training.generator.real_sheet import TILE, real_beside_generated
+
+    real = tmp_path / "real"
+    (real / "new-soles" / "images").mkdir(parents=True)
+    (real / "new-soles" / "labels").mkdir()
+    for k in range(3):   # stand-ins for real photos: generated photos with one outlined sole each
+        s = render_sample(SampleSpec("neutral", 900 + k, 950 + k, size=(160, 240)))
+        Image.fromarray(s.photo.image).save(real / "new-soles" / "images" / f"img_-_20240101_10{k}.jpg")
+        x0, y0, x1, y1 = s.photo.box
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        (real / "new-soles" / "labels" / f"img_-_20240101_10{k}.txt").write_text(
+            "0 " + " ".join(f"{x / 160:.4f} {y / 240:.4f}" for x, y in corners))
+    Image.fromarray(s.photo.image).save(real / "csafe-000001L-x.jpg")
+    sheet = Image.open(real_beside_generated(tmp_path / "sheet.png", n_new=2, real_dir=real))
+    assert sheet.size == (2 * 2 * TILE[0], 2 * TILE[1])          # two new soles and their matches; one worn and its match
+    assert real_beside_generated(tmp_path / "none.png", real_dir=tmp_path / "empty") is None
+    result = subprocess.run([sys.executable, "-m", "training.cli", "generate", "--preview", str(tmp_path / "p.png"),
+                             "--preview-per-class", "1"], capture_output=True, text=True,
+                            env={**os.environ, "SOLEWEAR_REAL_SOLES": str(tmp_path / "empty")})
+    assert result.returncode == 0 and "no real sole photos" in result.stdout and not (tmp_path / "p-real.png").exists()

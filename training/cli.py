@@ -41,6 +41,8 @@ def _positive(text: str) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from training.generator.dataset import GenerateOptions, generate_dataset
     from training.generator.preview import contact_sheet
+    from training.generator.real_sheet import real_beside_generated
+    from training.real_soles import REAL_SOLES
 
     if args.out_dir is None and args.preview is None:
         print("solewear generate: give OUT_DIR (with --n) or --preview PNG", file=sys.stderr)
@@ -48,6 +50,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.preview is not None:
         path = contact_sheet(args.preview, per_class=args.preview_per_class, seed=args.seed)
         print(f"contact sheet written: {path}")
+        beside = real_beside_generated(path.with_name(f"{path.stem}-real{path.suffix}"), seed=args.seed)
+        print(f"real beside generated written: {beside}" if beside else
+              f"note: no real sole photos at {REAL_SOLES} (set SOLEWEAR_REAL_SOLES), so no real-beside-generated sheet")
     if args.out_dir is not None:
         if args.n is None:
             print("solewear generate: --n is required with OUT_DIR", file=sys.stderr)
@@ -207,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--style", choices=("seen", "held_out"), default=None,
                      help="leave-style-out: draw appearance only from the seen values, or only from the held-out ones "
                           "(configs/generator.yaml held_out_style); default: every value")
-    gen.add_argument("--preview", type=Path, default=None, metavar="PNG", help="also write a contact sheet, one row per class")
+    gen.add_argument("--preview", type=Path, default=None, metavar="PNG", help="also write a contact sheet, one row per class, and "
+                     "beside it (NAME-real.png) the real sole photos each next to the generated sole most like it")
     gen.add_argument("--preview-per-class", type=_positive, default=5)
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)

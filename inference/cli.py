@@ -75,7 +75,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 failed |= pred.error is not None
                 print(pred.to_json() if args.json else _describe(pred), flush=True)
                 if visuals and pred.heatmap is not None:
-                    stem = Path(pred.path).stem + (f"-{pred.part}" if pred.part else "")
+                    stem = Path(pred.path).stem + (f"-{pred.part.replace(' ', '-')}" if pred.part else "")
                     pred.heatmap.save(visuals / f"{stem}-heatmap.png")
                     pred.diagram.save(visuals / f"{stem}-zones.png")
     return 1 if failed else 0   # docs/conventions.md section 8: every photo got its line, some an error

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from inference.model import SoleNet
-from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, scene_box_to_image
+from inference.preprocess import Box, Preprocessor, apply_pose, compose_pose, scene_box_to_image, window_around
 from inference.settings import Quality
 from inference.taxonomy import load_taxonomy
 
@@ -77,19 +77,11 @@ MAX_ZOOM_WINDOW = 0.7
 
 
 def zoom_window(box: Box, size: tuple[int, int], fill: float) -> tuple[int, int, int, int] | None:
-    """A window of the photo's own aspect in which the sole's box spans `fill` of the width or height.
-
-    None when the sole already spans nearly that much (`MAX_ZOOM_WINDOW`). The window is kept inside the photo.
-    """
+    """`window_around` the sole's box, or None when the sole already spans nearly `fill` (`MAX_ZOOM_WINDOW`)."""
     H, W = size
     x0, y0, x1, y1 = box
     scale = max((x1 - x0) / W, (y1 - y0) / H) / fill
-    if not 0 < scale <= MAX_ZOOM_WINDOW:
-        return None
-    w, h = max(1, round(W * scale)), max(1, round(H * scale))
-    left = int(np.clip(round((x0 + x1) / 2 - w / 2), 0, W - w))
-    top = int(np.clip(round((y0 + y1) / 2 - h / 2), 0, H - h))
-    return left, top, left + w, top + h
+    return window_around(box, size, fill) if 0 < scale <= MAX_ZOOM_WINDOW else None
 
 
 @torch.no_grad()

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from inference.results import Prediction
 from inference.settings import InferenceSettings
 from inference.taxonomy import load_taxonomy
+from inference.wording import part_words
 
 
 @dataclass
@@ -77,7 +78,7 @@ def zone_table(predictions: list[Prediction]) -> tuple[list[str], list[list[str]
     shoes = [p for p in predictions if p.ok]  # a "can't tell" shoe has no honest scores
     if len(shoes) == 2 and shoes[0].side != shoes[1].side and shoes[0].side != tax.sides[0]:
         shoes = shoes[::-1]  # left first
-    header = ["Zone"] + [f"{(p.side or '?').capitalize()} shoe" + (f" ({p.part} half)" if p.part else "") for p in shoes]
+    header = ["Zone"] + [f"{(p.side or '?').capitalize()} shoe" + (f" ({part_words(p.part)})" if p.part else "") for p in shoes]
     pair = len(shoes) == 2 and shoes[0].side != shoes[1].side
     if pair:
         header.append("Right - left")

@@ -13,20 +13,23 @@ changes every figure that depends on it at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from inference.forward import Forward, Scene, pose_agreement, read_scene, read_wear, zoom_scene
-from inference.preprocess import Preprocessor
+from inference.preprocess import Preprocessor, window_around
+from inference.search import SOLE_WINDOW_FILL, find_soles
 from inference.settings import InferenceSettings
 from inference.taxonomy import Taxonomy
 
 #: Fewest pixels across either half of a photo split into two soles.
 MIN_HALF_PX = 16
 
-Unit = tuple[int, np.ndarray, "str | None", "str | None"]   # (photo index, image, given side, half: left/right/top/bottom)
+# (photo index, image, given side, part: None, a half (left/right/top/bottom) or "sole N", the part's top-left in the photo)
+Unit = tuple[int, np.ndarray, "str | None", "str | None", tuple[int, int]]
+Part = tuple[str, np.ndarray, tuple[int, int]]            # (name, pixels, top-left in the photo)
 
 
 @dataclass
@@ -75,21 +78,39 @@ class ReadingPipeline:
         units: list[Unit] = []
         picks: list[tuple[Scene, int]] = []
         for i, img in enumerate(images):
-            # A side the user gave describes one shoe: such a photo is never split into two soles.
-            split = self._split_pair(img, scene, i) if split_pairs and sides[i] is None else None
-            if split:
-                halves, half_scene = split
-                units += [(i, half, None, part) for part, half in halves]
-                picks += [(half_scene, 0), (half_scene, 1)]
+            parts = None
+            if split_pairs and sides[i] is None:   # a side the user gave describes one shoe: never split
+                parts = self._split_pair(img, scene, i)
+                if parts is None and scene.sole_prob[i] < self.settings.quality.min_sole_probability:
+                    parts = self._search(img)
+            if parts:
+                pieces, part_scene = parts
+                units += [(i, piece, None, name, offset) for name, piece, offset in pieces]
+                picks += [(part_scene, k) for k in range(len(pieces))]
             else:
-                units.append((i, img, sides[i], None))
+                units.append((i, img, sides[i], None, (0, 0)))
                 picks.append((scene, i))
         unit_images, given = [u[1] for u in units], [u[2] for u in units]
         fwd = self.wear(unit_images, Scene.gather(picks), given)
         check = self.found(fwd) & ~self.settings.low_confidence(fwd.probabilities.max(1), fwd.zones[:, -1])
         return Reading(units, fwd, self.pose_agrees(unit_images, fwd.probabilities.argmax(1), given, where=check))
 
-    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
+    def _search(self, image: np.ndarray) -> tuple[list[Part], Scene] | None:
+        """Soles pass 1 did not see on the whole photo, found in windows of it (inference.search).
+
+        Each is read in a window of its own around the box the search found (its pose and side as read
+        there); one found is the photo's sole, several are named "sole 1", "sole 2"... along the photo.
+        """
+        found = find_soles(self.model, self.pre, image, self.device)
+        if found is None:
+            return None
+        windows = [window_around(b, image.shape[:2], SOLE_WINDOW_FILL) for b in found.boxes]
+        crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows]
+        boxes = [(b[0] - w[0], b[1] - w[1], b[2] - w[0], b[3] - w[1]) for b, w in zip(found.boxes, windows)]
+        names = [None] if len(crops) == 1 else [f"sole {n + 1}" for n in range(len(crops))]
+        return [(name, crop, w[:2]) for name, crop, w in zip(names, crops, windows)], replace(found, boxes=boxes)
+
+    def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[Part], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
 
         Candidate cuts: through the middle of a squarish sole box (two soles side
@@ -116,8 +137,7 @@ class ReadingPipeline:
                 return found
         return None
 
-    def _split_at(self, image: np.ndarray, vertical: bool, position: float
-                  ) -> tuple[list[tuple[str, np.ndarray]], Scene] | None:
+    def _split_at(self, image: np.ndarray, vertical: bool, position: float) -> tuple[list[Part], Scene] | None:
         extent = image.shape[1] if vertical else image.shape[0]
         if extent < 2 * MIN_HALF_PX:   # no room for two soles (and no empty half to read)
             return None
@@ -133,15 +153,16 @@ class ReadingPipeline:
             halves, check = self._read_halves(image, vertical, centred)
         return (halves, check) if self._two_soles(halves, check, vertical, min_gap=0.02) else None
 
-    def _read_halves(self, image: np.ndarray, vertical: bool, cut: int) -> tuple[list[tuple[str, np.ndarray]], Scene]:
-        halves = [("left", image[:, :cut]), ("right", image[:, cut:])] if vertical else [("top", image[:cut]), ("bottom", image[cut:])]
-        halves = [(name, np.ascontiguousarray(part)) for name, part in halves]
-        return halves, self.scene([part for _, part in halves])
+    def _read_halves(self, image: np.ndarray, vertical: bool, cut: int) -> tuple[list[Part], Scene]:
+        halves = ([("left", image[:, :cut], (0, 0)), ("right", image[:, cut:], (cut, 0))] if vertical else
+                  [("top", image[:cut], (0, 0)), ("bottom", image[cut:], (0, cut))])
+        halves = [(name, np.ascontiguousarray(part), offset) for name, part, offset in halves]
+        return halves, self.scene([part for _, part, _ in halves])
 
-    def _two_soles(self, halves: list[tuple[str, np.ndarray]], check: Scene, vertical: bool, min_gap: float) -> bool:
+    def _two_soles(self, halves: list[Part], check: Scene, vertical: bool, min_gap: float) -> bool:
         """Each half holds a sole, elongated, at least `min_gap` (share of the half) away from the cut."""
         q = self.settings.quality
-        for k, ((_, part), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
+        for k, ((_, part, _), box, p) in enumerate(zip(halves, check.boxes, check.sole_prob)):
             bw, bh = box[2] - box[0], box[3] - box[1]
             size = part.shape[1] if vertical else part.shape[0]
             gap = (size - box[2] if k == 0 else box[0]) if vertical else (size - box[3] if k == 0 else box[1])

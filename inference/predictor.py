@@ -119,10 +119,9 @@ class Predictor:
     def _analyse(self, images: list[np.ndarray], sides: list[str | None], explain: bool) -> list[list[Prediction]]:
         reading = self.pipeline.read(images, sides)
         results: list[list[Prediction]] = [[] for _ in images]
-        for k, (i, img, given, part) in enumerate(reading.units):
+        for k, (i, img, given, part, (dx, dy)) in enumerate(reading.units):
             pred = self._result(k, img, given, part, reading.forward, bool(reading.pose_agrees[k]), explain)
-            if pred.box is not None and part in ("right", "bottom"):   # a second half's box, in the whole photo
-                dx, dy = images[i].shape[1] - img.shape[1], images[i].shape[0] - img.shape[0]
+            if pred.box is not None:   # a part's box, in the whole photo
                 pred.box = [pred.box[0] + dx, pred.box[1] + dy, pred.box[2] + dx, pred.box[3] + dy]
             results[i].append(pred)
         return results

@@ -161,3 +161,14 @@ def compose_pose(orientation: int, mirrored: bool, turns: int, mirror: bool) -> 
     if mirror:
         return (turns - orientation) % 4, not mirrored
     return (turns + orientation) % 4, mirrored
+
+
+def window_around(box: Box, size: tuple[int, int], fill: float) -> tuple[int, int, int, int]:
+    """A window of the photo's own aspect in which the box spans `fill` of the width or height, inside the photo."""
+    H, W = size
+    x0, y0, x1, y1 = box
+    scale = min(1.0, max((x1 - x0) / W, (y1 - y0) / H) / fill)
+    w, h = max(1, round(W * scale)), max(1, round(H * scale))
+    left = int(np.clip(round((x0 + x1) / 2 - w / 2), 0, W - w))
+    top = int(np.clip(round((y0 + y1) / 2 - h / 2), 0, H - h))
+    return left, top, left + w, top + h

@@ -21,7 +21,7 @@ from inference.knowledge import Advice, load_knowledge
 from inference.pair import PairReport, zone_table
 from inference.results import Prediction
 from inference.settings import InferenceSettings
-from inference.wording import orientation_words, verdict
+from inference.wording import orientation_words, part_words, verdict
 
 _FOLD = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                        "\u2026": "...", "\u2212": "-", "\u00a0": " "})
@@ -105,7 +105,7 @@ def thumbnail(image: Image.Image, max_px: int = 600) -> Image.Image:
 
 def _shoe(pdf: FPDF, pred: Prediction, settings: InferenceSettings, provenance: str) -> None:
     v = verdict(pred, settings)
-    name = pred.path + (f" ({pred.part} half)" if pred.part else "")
+    name = pred.path + (f" ({part_words(pred.part)})" if pred.part else "")
     heading(pdf, f"{(pred.side or 'Unknown').capitalize()} shoe: {v.title}", 11)
     paragraph(pdf, name)
     pictures = [Image.fromarray(pred.photo)] if pred.photo is not None else []

@@ -51,3 +51,10 @@ def orientation_words(orientation: str | None) -> str:
     """Which way the toe pointed in the photo, in words (`toe_down` -> "toe at the bottom")."""
     return {"toe_up": "toe at the top", "toe_right": "toe pointing right", "toe_down": "toe at the bottom",
             "toe_left": "toe pointing left"}.get(orientation or "", "toe direction unknown")
+
+
+def part_words(part: str | None) -> str:
+    """Which sole of a photo a result is, for a caption: "left half" of a pair split in two, or "sole 2" of several."""
+    if part is None:
+        return ""
+    return part if part.startswith("sole") else f"{part} half"

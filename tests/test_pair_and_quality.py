@@ -90,3 +90,41 @@ def test_a_side_that_contradicts_the_photo_is_pointed_out():
     pred.side_source, pred.side_conflict = "given", "right"
     said = verdict(pred, load_inference_settings())
     assert said.warnings and "looks like a right shoe" in said.warnings[0] and said.certain
+
+
+def test_soles_pass_one_missed_are_found_in_windows_merged_and_ordered(monkeypatch):
+    """Each sole seen whole in at least two windows is found once, a sole cut by a window edge is not taken from
+    that window, and the soles come left to right in photo pixels (inference.search)."""
+    from inference import search
+    from inference.forward import Scene
+
+    H, W = 160, 240
+    photo = np.zeros((H, W, 3), np.uint8)
+    photo[..., 0] = np.arange(W)[None, :]          # each pixel knows where it is: a crop knows its window
+    photo[..., 1] = np.arange(H)[:, None]
+    soles = [(160, 45, 185, 105), (20, 50, 45, 100)]   # small enough to lie whole in windows of half the photo
+
+    def seen(model, pre, crops, device="cpu"):
+        rows = []
+        for crop in crops:
+            x0, y0 = int(crop[0, 0, 0]), int(crop[0, 0, 1])
+            x1, y1 = x0 + crop.shape[1], y0 + crop.shape[0]
+            inside = [s for s in soles if s[0] >= x0 and s[1] >= y0 and s[2] <= x1 and s[3] <= y1]
+            cut = [s for s in soles if s[0] < x1 and s[2] > x0 and s[1] < y1 and s[3] > y0]
+            if inside:
+                s = inside[0]
+                rows.append((0.95, (s[0] - x0, s[1] - y0, s[2] - x0, s[3] - y0)))
+            elif cut:   # part of a sole, running into the window's edge
+                s = cut[0]
+                rows.append((0.9, (max(s[0], x0) - x0, max(s[1], y0) - y0, min(s[2], x1) - x0, min(s[3], y1) - y0)))
+            else:
+                rows.append((0.05, (0, 0, 10, 10)))
+        n = len(rows)
+        return Scene(np.array([p for p, _ in rows]), [b for _, b in rows], np.zeros(n, int), np.ones(n), ["left"] * n, np.ones(n))
+
+    monkeypatch.setattr(search, "read_scene", seen)
+    found = search.find_soles(None, None, photo)
+    assert found is not None and [tuple(map(float, b)) for b in found.boxes] == [tuple(map(float, s)) for s in sorted(soles)]
+    soles[:] = [(20, 50, 45, 100)]                 # one sole, seen whole in a single window only: not enough
+    monkeypatch.setattr(search, "search_windows", lambda h, w: [(0, 0, 120, 160), (120, 0, 240, 160)])
+    assert search.find_soles(None, None, photo) is None

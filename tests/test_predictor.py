@@ -223,10 +223,11 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
     for case, expected in (("good", ["left", "right"]), ("cut", None), ("empty", None)):
         monkeypatch.setattr(module, "read_scene", lambda *a, _s=seen_by_case[case], **k: _s)
         split = predictor.pipeline._split_pair(landscape, _scene([(50, 30, 550, 390)], [0.97]), 0)
-        assert (None if split is None else [part for part, _ in split[0]]) == expected, case
+        assert (None if split is None else [part for part, _, _ in split[0]]) == expected, case
         if split:
             halves, seen = split
             assert halves[0][1].shape[1] + halves[1][1].shape[1] == 600  # nothing lost at the cut
+            assert halves[0][2] == (0, 0) and halves[1][2] == (halves[0][1].shape[1], 0)   # where each half sits
             assert seen is seen_by_case[case]  # pass 1 of the halves is handed on, not read again
     portrait = np.zeros((600, 400, 3), np.uint8)
     monkeypatch.setattr(module, "read_scene", lambda *a, **k: pytest.fail("a single upright sole needs no second look"))

@@ -16,7 +16,7 @@ from inference.pair import PairReport, compare_pair
 from inference.predictor import Predictor
 from inference.results import Prediction
 from inference.taxonomy import load_taxonomy
-from inference.wording import verdict
+from inference.wording import part_words, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -65,7 +65,7 @@ def result_card(pred: Prediction, compact: bool = False, width: int | str = 360)
     tax = load_taxonomy()
     v = verdict(pred, get_predictor().settings)
     st.subheader(v.title)
-    st.caption(pred.path + (f" ({pred.part} half)" if pred.part else ""))
+    st.caption(pred.path + (f" ({part_words(pred.part)})" if pred.part else ""))
     for warning in v.warnings:
         st.warning(warning, icon=":material/swap_horiz:")
     for reason in v.reasons or ([] if v.certain else ["No honest answer is possible for this photo."]):

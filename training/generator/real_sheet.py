@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from inference.decode import load_rgb
+from inference.taxonomy import load_taxonomy
 from training.generator.sample import SampleSpec, render_sample
 from training.real_soles import NEW_SOLES, REAL_SOLES, read_outlines
 
@@ -56,9 +57,10 @@ def _colour(crop: np.ndarray) -> np.ndarray:
 def _generated_pool(worn: bool, seed: int) -> list[tuple[np.ndarray, str]]:
     """Generated soles drawn alike: barely worn ones cropped to the sole (as the real new ones are), or clearly worn
     ones as whole photos (as the CSAFE photos come, ruler and card included), any class."""
+    classes = load_taxonomy().class_ids
     pool = []
     for k in range(POOL):
-        label = ("neutral", "over_pronation", "supination", "lateral_heel_strike", "forefoot_loading")[k % 5]
+        label = classes[k % len(classes)]
         spec = SampleSpec(label, seed * 10_000 + k, seed * 10_000 + 5_000 + k, size=(384, 576),
                           wear_scale=1.0 if worn else 0.01, photo={"cutoff": False, "hand": False})
         s = render_sample(spec)

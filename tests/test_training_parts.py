@@ -604,6 +604,7 @@ def test_the_card_leads_with_the_recipes_leave_style_out_figures(tmp_path):
     run = tmp_path / "yardstick"
     (run / "eval").mkdir(parents=True)
     small_checkpoint(run / "run" / "best", n_train=4000, epoch=7, config={"optim": {"epochs": 8}})
+    small_checkpoint(run / "run" / "last", n_train=4000, epoch=7, config={"optim": {"epochs": 8}})
     style = {"data": "held-out-test", "n_images": 1000, "macro_f1": 0.81, "ci95": [0.79, 0.83], "in_style_macro_f1": 0.9,
              "in_style_ci95": [0.88, 0.92], "gap_points": 9.0}
     (run / "eval" / "report.json").write_text(json.dumps({"n_images": 1000, "held_out_style": style}))

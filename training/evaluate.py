@@ -369,5 +369,6 @@ def summary_table(report: dict) -> str:
     if style:
         lo, hi = style["ci95"]
         lines += ["", f"held-out style    macro-F1 {style['macro_f1']:.3f} (95% CI {lo:.3f}-{hi:.3f}) on {style['n_images']} soles "
-                  f"drawn only from held-out appearance values: {style['gap_points']:+.1f} points below in-style"]
+                  f"drawn only from held-out appearance values: {abs(style['gap_points']):.1f} points "
+                  + ("below" if style["gap_points"] >= 0 else "above") + " in-style"]
     return "\n".join(lines)

@@ -274,7 +274,8 @@ def record_yardstick(run_dir: Path, out: Path = YARDSTICK) -> dict:
     report = json.loads((run_dir / "eval" / "report.json").read_text())
     meta = read_meta(run_dir / "run" / "best.safetensors")
     record = dict(report["held_out_style"], in_style_n_images=report["n_images"], n_train=meta["n_train"],
-                  epochs=meta["config"]["optim"]["epochs"], best_epoch=meta["epoch"], measured=date.today().isoformat())
+                  epochs=meta["config"]["optim"]["epochs"], epochs_run=read_meta(run_dir / "run" / "last.safetensors")["epoch"],
+                  best_epoch=meta["epoch"], measured=date.today().isoformat())
     out.write_text(json.dumps(record, indent=2) + "\n")
     return record
 
@@ -284,9 +285,11 @@ def _yardstick_lines(record: dict | None) -> list[str]:
     if record is None:
         return []
     (lo, hi), (ilo, ihi) = record["ci95"], record["in_style_ci95"]
+    run = record.get("epochs_run", record["epochs"])
+    epochs = f"{record['epochs']} epochs" if run == record["epochs"] else f"{record['epochs']} epochs planned, stopped after {run}"
     return ["## Outside the generator's styles: leave-style-out", "",
             f"The recipe trained on {record['n_train']} generated soles drawn only from the *seen* appearance values "
-            f"({record['epochs']} epochs, best epoch {record['best_epoch']}; `make yardstick`, measured {record['measured']}) "
+            f"({epochs}, best epoch {record['best_epoch']}; `make yardstick`, measured {record['measured']}) "
             "and read on soles whose tread family, rubber colours, background, worn look and light are all held out "
             "(docs/generator.md). The shipped model itself saw every style, so this measures the recipe, not it.", "",
             "| test soles | photos | macro-F1 (95% CI) |", "| --- | --- | --- |",

@@ -6,8 +6,10 @@ three columns - and trains three ways on it for the same number of epochs:
 
 - `recipe`: `solewear train --config configs/default.yaml --data DIR` (the boxes
   and toe directions read by the bundled model, training.autolabel);
-- `recipe, no autolabel`: the same with `data.autolabel=null` - the whole photo
+- `no_autolabel`: the same with `data.autolabel=null` - the whole photo
   as the crop and no box or toe target, as solewear trained such photos before;
+- `from_bundled`: the recipe started from the bundled model (`model.init_from=bundled`)
+  instead of ImageNet, so its sole finder and pose heads start trained;
 - `plain fine-tune`: timm's EfficientNet-Lite0 (the same offline ImageNet
   weights), the whole photo resized to the input, cross-entropy on the class.
 
@@ -149,7 +151,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="training photos (and a quarter as many test photos)")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--work", type=Path, default=REPO / "runs/retraining")
-    ap.add_argument("--only", nargs="*", default=["recipe", "no_autolabel", "plain"])
+    ap.add_argument("--only", nargs="*", default=["recipe", "from_bundled", "no_autolabel", "plain"])
     args = ap.parse_args()
     data, test = args.work / "train", args.work / "test"
     if not (data / "manifest.csv").is_file():
@@ -162,7 +164,7 @@ def main() -> None:
         if name == "plain":
             figures = plain_finetune(data, test, args.epochs, 192)
         else:
-            extra = ["data.autolabel=null"] if name == "no_autolabel" else []
+            extra = {"no_autolabel": ["data.autolabel=null"], "from_bundled": ["model.init_from=bundled"]}.get(name, [])
             figures = recipe_figures(train_recipe(data, args.work / name, args.epochs, extra), test)
         results[name] = dict(figures, minutes=round((time.time() - started) / 60, 1), n_train=args.n, epochs=args.epochs,
                              date=time.strftime("%Y-%m-%d"))

@@ -84,6 +84,13 @@ def zoom_window(box: Box, size: tuple[int, int], fill: float) -> tuple[int, int,
     return window_around(box, size, fill) if 0 < scale <= MAX_ZOOM_WINDOW else None
 
 
+def read_windows(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray],
+                 windows: Sequence[tuple[int, int, int, int]], device: str | torch.device = "cpu") -> Scene:
+    """Pass 1 on each window (x0, y0, x1, y1) of its photo, the boxes given in the photo's pixels."""
+    scene = read_scene(model, pre, [img[y0:y1, x0:x1] for img, (x0, y0, x1, y1) in zip(images, windows)], device)
+    return replace(scene, boxes=[(b[0] + w[0], b[1] + w[1], b[2] + w[0], b[3] + w[1]) for b, w in zip(scene.boxes, windows)])
+
+
 @torch.no_grad()
 def zoom_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], scene: Scene, quality: Quality,
                device: str | torch.device = "cpu") -> Scene:
@@ -101,23 +108,12 @@ def zoom_scene(model: SoleNet, pre: Preprocessor, images: Sequence[np.ndarray], 
         return scene
     windows = {i: zoom_window(scene.boxes[i], images[i].shape[:2], quality.zoom_fill) for i in range(len(images))
                if scene.sole_prob[i] >= quality.min_sole_probability}
-    windows = {i: w for i, w in windows.items() if w is not None}
-    if not windows:
+    picked = [i for i, w in windows.items() if w is not None]
+    if not picked:
         return scene
-    picked = list(windows)
-    closer = read_scene(model, pre, [images[i][windows[i][1]:windows[i][3], windows[i][0]:windows[i][2]] for i in picked], device)
-    boxes, sole_prob = list(scene.boxes), scene.sole_prob.copy()
-    orientation, orientation_prob = scene.orientation.copy(), scene.orientation_prob.copy()
-    side, side_prob = list(scene.side), scene.side_prob.copy()
-    for k, i in enumerate(picked):
-        if closer.sole_prob[k] < quality.min_sole_probability:
-            continue
-        left, top = windows[i][:2]
-        x0, y0, x1, y1 = closer.boxes[k]
-        boxes[i] = (x0 + left, y0 + top, x1 + left, y1 + top)
-        sole_prob[i], orientation[i], orientation_prob[i] = closer.sole_prob[k], closer.orientation[k], closer.orientation_prob[k]
-        side[i], side_prob[i] = closer.side[k], closer.side_prob[k]
-    return Scene(sole_prob, boxes, orientation, orientation_prob, side, side_prob)
+    closer = read_windows(model, pre, [images[i] for i in picked], [windows[i] for i in picked], device)
+    again = {i: k for k, i in enumerate(picked) if closer.sole_prob[k] >= quality.min_sole_probability}
+    return Scene.gather([(closer, again[i]) if i in again else (scene, i) for i in range(len(images))])
 
 
 @torch.no_grad()

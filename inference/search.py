@@ -14,13 +14,12 @@ suppression). Each sole found is then read in a window of its own.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import torch
 from torchvision.ops import box_iou, nms
 
-from inference.forward import Scene, read_scene
+from inference.forward import Scene, read_windows
 from inference.preprocess import Box, Preprocessor
 
 Window = tuple[int, int, int, int]   # x0, y0, x1, y1 in photo pixels
@@ -57,12 +56,12 @@ def search_windows(h: int, w: int) -> list[Window]:
 
 
 def _whole_sole(box: Box, window: Window, size: tuple[int, int]) -> bool:
-    """Elongated, and not cut by a window edge that lies inside the photo."""
+    """Elongated, and not cut by a window edge that lies inside the photo (box and window in photo pixels)."""
     x0, y0, x1, y1 = box
     wx0, wy0, wx1, wy1 = window
     H, W = size
-    cut = ((x0 <= EDGE_PX and wx0 > 0) or (y0 <= EDGE_PX and wy0 > 0)
-           or (x1 >= wx1 - wx0 - EDGE_PX and wx1 < W) or (y1 >= wy1 - wy0 - EDGE_PX and wy1 < H))
+    cut = ((x0 <= wx0 + EDGE_PX and wx0 > 0) or (y0 <= wy0 + EDGE_PX and wy0 > 0)
+           or (x1 >= wx1 - EDGE_PX and wx1 < W) or (y1 >= wy1 - EDGE_PX and wy1 < H))
     w, h = x1 - x0, y1 - y0
     return not cut and min(w, h) / max(w, h, 1e-6) <= MAX_SOLE_ASPECT
 
@@ -83,16 +82,11 @@ def find_soles(model, pre: Preprocessor, image: np.ndarray, device: str | torch.
     (left to right, or top to bottom when the soles lie one above another); None when none is found."""
     size = image.shape[:2]
     windows = search_windows(*size)
-    scene = read_scene(model, pre, [image[y0:y1, x0:x1] for x0, y0, x1, y1 in windows], device)
-    picks, boxes, scores = [], [], []
-    for k, window in enumerate(windows):
-        if scene.sole_prob[k] >= MIN_SEARCH_PROBABILITY and _whole_sole(scene.boxes[k], window, size):
-            x0, y0, x1, y1 = scene.boxes[k]
-            picks.append(k)
-            boxes.append((x0 + window[0], y0 + window[1], x1 + window[0], y1 + window[1]))
-            scores.append(float(scene.sole_prob[k]))
-    if not boxes:
+    scene = read_windows(model, pre, [image] * len(windows), windows, device)
+    picks = [k for k, w in enumerate(windows) if scene.sole_prob[k] >= MIN_SEARCH_PROBABILITY and _whole_sole(scene.boxes[k], w, size)]
+    if not picks:
         return None
+    boxes, scores = [scene.boxes[k] for k in picks], [float(scene.sole_prob[k]) for k in picks]
     every = torch.tensor(boxes, dtype=torch.float32)
     support = (box_iou(every, every) >= SAME_SOLE_IOU).sum(1)   # windows that found this sole, itself included
     kept: list[int] = []
@@ -104,5 +98,4 @@ def find_soles(model, pre: Preprocessor, image: np.ndarray, device: str | torch.
     centres = np.array([((boxes[i][0] + boxes[i][2]) / 2, (boxes[i][1] + boxes[i][3]) / 2) for i in kept])
     axis = int(np.ptp(centres[:, 1]) > np.ptp(centres[:, 0]))   # arranged across (0) or down (1) the photo
     order = [kept[j] for j in np.argsort(centres[:, axis], kind="stable")]
-    found = Scene.gather([(scene, picks[i]) for i in order])
-    return replace(found, boxes=[boxes[i] for i in order])
+    return Scene.gather([(scene, picks[i]) for i in order])

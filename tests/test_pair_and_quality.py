@@ -95,7 +95,7 @@ def test_a_side_that_contradicts_the_photo_is_pointed_out():
 def test_soles_pass_one_missed_are_found_in_windows_merged_and_ordered(monkeypatch):
     """Each sole seen whole in at least two windows is found once, a sole cut by a window edge is not taken from
     that window, and the soles come left to right in photo pixels (inference.search)."""
-    from inference import search
+    from inference import forward, search
     from inference.forward import Scene
 
     H, W = 160, 240
@@ -122,7 +122,7 @@ def test_soles_pass_one_missed_are_found_in_windows_merged_and_ordered(monkeypat
         n = len(rows)
         return Scene(np.array([p for p, _ in rows]), [b for _, b in rows], np.zeros(n, int), np.ones(n), ["left"] * n, np.ones(n))
 
-    monkeypatch.setattr(search, "read_scene", seen)
+    monkeypatch.setattr(forward, "read_scene", seen)   # each window's pass 1
     found = search.find_soles(None, None, photo)
     assert found is not None and [tuple(map(float, b)) for b in found.boxes] == [tuple(map(float, s)) for s in sorted(soles)]
     soles[:] = [(20, 50, 45, 100)]                 # one sole, seen whole in a single window only: not enough

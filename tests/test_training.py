@@ -212,6 +212,7 @@ def test_real_style_folder_trains_and_evaluates_without_code_change(test_set, tm
     assert ev.returncode == 0, ev.stderr[-3000:]
     report = json.loads(ev.stdout)
     assert report["n_images"] == 25 and report["zone_mae"] is None and report["side_accuracy"] is not None
+    assert report["orientation_accuracy"] is None   # nobody said which way the toes point: not scored against a guess
 
 
 def test_a_damaged_photo_in_a_training_set_is_skipped_once_named_and_listed_by_data_check(test_set, tmp_path):

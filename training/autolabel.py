@@ -21,15 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from inference.checkpoint import load_checkpoint
 from inference.decode import load_rgb
-from inference.export import serving_model
-from inference.pipeline import ReadingPipeline
-from inference.preprocess import Preprocessor
+from inference.predictor import Predictor
 from inference.settings import InferenceSettings
-from inference.taxonomy import load_taxonomy
 from training.data import Record, record_box
 from training.finetune import resolve
 
@@ -64,12 +59,8 @@ def autolabel(records: list[Record], labeller: str, settings: InferenceSettings,
     todo = [i for i, r in enumerate(records) if needs_label(r)]
     if not todo:
         return records, []
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    taxonomy = load_taxonomy()
-    weights = resolve(labeller)
-    model, meta = load_checkpoint(weights, device, taxonomy)
-    model, _ = serving_model(model, meta, weights, device)
-    pipeline = ReadingPipeline(model, Preprocessor.from_meta(meta), settings, taxonomy, device)
+    predictor = Predictor(resolve(labeller), settings=settings)   # read as the app reads (onnxruntime on a CPU)
+    pipeline, orientations = predictor.pipeline, predictor.taxonomy.orientations
     out, found = list(records), []
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
@@ -80,10 +71,9 @@ def autolabel(records: list[Record], labeller: str, settings: InferenceSettings,
             r, box = records[i], tuple(float(v) for v in fwd.scene.boxes[k])
             turns = int(fwd.scene.orientation[k])
             if sole[k]:
-                out[i] = replace(r, box=record_box(r) or box,
-                                 orientation=r.orientation if r.orientation_known else turns, orientation_known=True)
-            found.append(Labelled(str(r.path), r.side, float(fwd.scene.sole_prob[k]), bool(sole[k]),
-                                  taxonomy.orientations[turns], box))
+                out[i] = replace(r, box=record_box(r) or box, orientation=r.orientation if r.orientation_known else turns,
+                                 orientation_known=True)
+            found.append(Labelled(str(r.path), r.side, float(fwd.scene.sole_prob[k]), bool(sole[k]), orientations[turns], box))
     return out, found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,10 +40,14 @@ from training.metrics import (
 
 @dataclass
 class Collected:
-    """Everything the two-pass forward said about a data set, beside the truth."""
+    """Everything the two-pass forward said about a data set, beside the truth.
 
-    meta: dict
-    backend: str                                       # what ran the model: "onnx" (the app on a CPU) or "torch"
+    Filled batch by batch (`add`) by `solewear evaluate` and by validation during training, so both score a
+    reading the same way: side and toe direction only where the data set knows them, box IoU where it gives a box.
+    """
+
+    meta: dict = field(default_factory=dict)
+    backend: str = "torch"                             # what ran the model: "onnx" (the app on a CPU) or "torch"
     paths: list = field(default_factory=list)          # each photo's path relative to the data set
     logits: list = field(default_factory=list)
     labels: list = field(default_factory=list)
@@ -51,15 +55,65 @@ class Collected:
     zone_true: list = field(default_factory=list)
     severity_pred: list = field(default_factory=list)  # every photo's read severity (the low-confidence rule needs it)
     orient_pred: list = field(default_factory=list)
-    orient_true: list = field(default_factory=list)
+    orient_true: list = field(default_factory=list)    # None where the data set does not know the toe direction
     rotation_deg: list = field(default_factory=list)   # the toe's exact turn, NaN where unknown
     mixed: list = field(default_factory=list)          # a second tendency blended in; None where unknown
     side_pred: list = field(default_factory=list)
-    side_true: list = field(default_factory=list)
+    side_true: list = field(default_factory=list)      # None where unknown
     sole_found: list = field(default_factory=list)
     pose_agrees: list = field(default_factory=list)    # the class held in every other pose read (all True unread)
     ious: list = field(default_factory=list)
     unreadable: list = field(default_factory=list)
+
+
+    def add(self, records: list, images: list[np.ndarray], boxes: list, fwd, found: np.ndarray, margin: float) -> None:
+        """One batch: the reading `fwd` of `images`, beside their records and true boxes (None: not known)."""
+        self.logits.append(fwd.logits)
+        self.labels += [r.label for r in records]
+        self.orient_pred += fwd.scene.orientation.tolist()
+        self.orient_true += [r.orientation if r.pose_known and r.orientation_known else None for r in records]
+        self.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in records]
+        self.mixed += [r.mixed for r in records]
+        self.side_pred += fwd.scene.side
+        self.side_true += [r.side if r.pose_known else None for r in records]
+        self.sole_found += found.tolist()
+        self.severity_pred += fwd.zones[:, -1].tolist()
+        for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
+            if true_box is not None:
+                size = img.shape[:2]
+                self.ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, margin)]),
+                                               np.array([image_box_to_scene(true_box, size, margin)]))[0]))
+        for r, z in zip(records, fwd.zones):
+            if r.zones is not None:
+                self.zone_pred.append(z)
+                self.zone_true.append(r.zones)
+
+    @staticmethod
+    def merged(parts: list["Collected"]) -> "Collected":
+        """Several ranks' collections as one (validation under torchrun)."""
+        out = Collected(parts[0].meta, parts[0].backend)
+        for f in fields(Collected):
+            if f.name not in ("meta", "backend"):
+                setattr(out, f.name, [x for p in parts for x in getattr(p, f.name)])
+        return out
+
+    def known_orientations(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(read, true, exact turn) toe directions of the photos whose toe direction the data set gives."""
+        known = [k for k, t in enumerate(self.orient_true) if t is not None]
+        return (np.array([self.orient_pred[k] for k in known], int), np.array([self.orient_true[k] for k in known], int),
+                np.array([self.rotation_deg[k] for k in known], float))
+
+    def orientation_accuracy(self) -> float | None:
+        pred, true, _ = self.known_orientations()
+        return float(np.mean(pred == true)) if len(true) else None
+
+    def side_accuracy(self) -> float | None:
+        known = [(p, t) for p, t in zip(self.side_pred, self.side_true) if t is not None]
+        return float(np.mean([p == t for p, t in known])) if known else None
+
+    def zone_errors(self) -> np.ndarray | None:
+        """|read - true| per photo with known zones: the seven zones, then severity."""
+        return np.abs(np.array(self.zone_pred) - np.array(self.zone_true)) if self.zone_true else None
 
 
 def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,
@@ -97,28 +151,10 @@ def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_sid
             continue
         sides = [r.side for r in kept] if given_side else None
         fwd = pipeline.two_pass(images, sides)
-        c.logits.append(fwd.logits)
         found = pipeline.found(fwd)  # as in the app: no sole, no class to check
+        c.add(kept, images, boxes, fwd, found, pre.margin)
         c.pose_agrees += pipeline.pose_agrees(images, fwd.logits.argmax(1), sides, where=found).tolist()
-        c.labels += [r.label for r in kept]
         c.paths += [_relative(r.path, folder) for r in kept]
-        c.orient_pred += fwd.scene.orientation.tolist()
-        c.orient_true += [r.orientation for r in kept]
-        c.rotation_deg += [np.nan if r.rotation_deg is None else r.rotation_deg for r in kept]
-        c.mixed += [r.mixed for r in kept]
-        c.side_pred += fwd.scene.side
-        c.side_true += [r.side for r in kept]
-        c.sole_found += found.tolist()
-        for img, true_box, pred_box in zip(images, boxes, fwd.scene.boxes):
-            if true_box is not None:
-                size = img.shape[:2]
-                c.ious.append(float(box_iou(np.array([image_box_to_scene(pred_box, size, pre.margin)]),
-                                             np.array([image_box_to_scene(true_box, size, pre.margin)]))[0]))
-        c.severity_pred += fwd.zones[:, -1].tolist()
-        for r, z in zip(kept, fwd.zones):
-            if r.zones is not None:
-                c.zone_pred.append(z)
-                c.zone_true.append(r.zones)
     if not c.labels:
         raise ImageError("no readable image in the evaluation set")
     return c
@@ -185,18 +221,15 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         "ece_before_temperature": expected_calibration_error(probs_raw, y),
         "ece_after_temperature": expected_calibration_error(probs, y),
         "reliability": reliability_bins(probs, y),
-        "orientation_accuracy": float(np.mean(np.array(c.orient_pred) == np.array(c.orient_true))),
+        "orientation_accuracy": c.orientation_accuracy(),
         "sole_found_rate": float(np.mean(c.sole_found)),
         "box_iou": float(np.mean(c.ious)) if c.ious else None,
     })
-    report["orientation_near_diagonals"] = orientation_near_diagonals(np.array(c.orient_pred), np.array(c.orient_true),
-                                                                      np.array(c.rotation_deg, float))
-    known_side = [(p, t) for p, t in zip(c.side_pred, c.side_true) if t is not None]
-    report["side_accuracy"] = float(np.mean([p == t for p, t in known_side])) if known_side else None
+    report["orientation_near_diagonals"] = orientation_near_diagonals(*c.known_orientations())
+    report["side_accuracy"] = c.side_accuracy()
     report["zone_mae"] = None
-    if c.zone_true:
-        zt = np.array(c.zone_true)
-        err = np.abs(np.array(c.zone_pred) - zt)
+    err = c.zone_errors()
+    if err is not None:
         report["zone_mae"] = float(err[:, :-1].mean())
         report["zone_mae_per_zone"] = {z: float(err[:, i].mean()) for i, z in enumerate(c.meta["zones"])}
         report["severity_mae"] = float(err[:, -1].mean())
@@ -340,13 +373,16 @@ def held_out_style(checkpoint: Path, data: Path, in_style: dict, settings: Infer
     in-style report's, with both bootstrap intervals and the gap in points (training.generator.style)."""
     settings = settings or load_inference_settings()
     c = collect(checkpoint, data, settings, progress=progress, pose_check=False)
-    y, y_pred = np.array(c.labels), np.concatenate(c.logits).argmax(1)
-    classes = c.meta["classes"]
-    macro_f1 = classification_report(y, y_pred, classes)["macro_f1"]
-    return {"data": str(data), "n_images": int(len(y)), "macro_f1": macro_f1,
-            "ci95": bootstrap_ci(y, y_pred, len(classes))["macro_f1"],
+    y = np.array(c.labels)
+    figures = macro_f1_figures(y, np.concatenate(c.logits).argmax(1), c.meta["classes"])
+    return {"data": str(data), "n_images": int(len(y)), **figures,
             "in_style_macro_f1": in_style["macro_f1"], "in_style_ci95": in_style["ci95"]["macro_f1"],
-            "gap_points": round(100 * (in_style["macro_f1"] - macro_f1), 1)}
+            "gap_points": round(100 * (in_style["macro_f1"] - figures["macro_f1"]), 1)}
+
+
+def macro_f1_figures(y: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> dict:
+    """Macro-F1 with its bootstrap 95% interval."""
+    return {"macro_f1": classification_report(y, y_pred, classes)["macro_f1"], "ci95": bootstrap_ci(y, y_pred, len(classes))["macro_f1"]}
 
 
 def summary_table(report: dict) -> str:
@@ -357,7 +393,8 @@ def summary_table(report: dict) -> str:
         f"macro-F1          {report['macro_f1']:.3f}  (95% CI {ci['macro_f1'][0]:.3f}-{ci['macro_f1'][1]:.3f})",
         f"zone MAE          {report['zone_mae']:.3f}" if report.get("zone_mae") is not None else "zone MAE          n/a (no zone labels)",
         f"side accuracy     {report['side_accuracy']:.3f}" if report.get("side_accuracy") is not None else "side accuracy     n/a",
-        f"orientation acc.  {report['orientation_accuracy']:.3f}",
+        f"orientation acc.  {report['orientation_accuracy']:.3f}" if report.get("orientation_accuracy") is not None
+        else "orientation acc.  n/a (no toe directions given)",
         f"sole found        {report['sole_found_rate']:.3f}" + (f"  (box IoU {report['box_iou']:.3f})" if report.get("box_iou") is not None else ""),
         f"ECE               {report['ece_before_temperature']:.3f} -> {report['ece_after_temperature']:.3f} (T={report['temperature']:.2f})",
         "",

@@ -39,12 +39,10 @@ from torch.utils.data import DataLoader, Dataset
 from inference.decode import load_rgb
 from inference.model import load_lite0_imagenet
 from inference.preprocess import Preprocessor
-from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.data import BOX_COLUMNS, read_dataset
-from training.evaluate import collect
+from training.evaluate import evaluate, macro_f1_figures
 from training.generator.sample import SampleSpec, render_sample
-from training.metrics import bootstrap_ci, classification_report
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "docs" / "model" / "retraining.json"
@@ -89,16 +87,10 @@ def train_recipe(data: Path, out: Path, epochs: int, extra: list[str]) -> Path:
 
 
 def recipe_figures(checkpoint: Path, test: Path) -> dict:
-    c = collect(checkpoint, test, load_inference_settings(), progress=False, pose_check=False)
-    labels, pred = np.array(c.labels), np.concatenate(c.logits).argmax(1)
-    return {**_class_figures(labels, pred), "sole_found": float(np.mean(c.sole_found)),
-            "box_iou": float(np.mean(c.ious)), "orientation": float(np.mean(np.array(c.orient_pred) == np.array(c.orient_true)))}
-
-
-def _class_figures(labels: np.ndarray, pred: np.ndarray) -> dict:
-    ids = load_taxonomy().class_ids
-    return {"macro_f1": classification_report(labels, pred, ids)["macro_f1"],
-            "macro_f1_ci": bootstrap_ci(labels, pred, len(ids))["macro_f1"]}
+    """What `solewear evaluate` reports, less the pose check (which changes no figure kept here)."""
+    r = evaluate(checkpoint, test, progress=False, pose_check=False)
+    return {"macro_f1": r["macro_f1"], "macro_f1_ci": r["ci95"]["macro_f1"], "sole_found": r["sole_found_rate"],
+            "box_iou": r["box_iou"], "orientation": r["orientation_accuracy"]}
 
 
 class WholePhotos(Dataset):
@@ -143,7 +135,8 @@ def plain_finetune(data: Path, test: Path, epochs: int, size: int, seed: int = 0
         for x, y in DataLoader(WholePhotos(read_dataset(test), pre, False), batch_size=64, num_workers=2):
             preds.append(net(x).argmax(1).numpy())
             labels.append(y.numpy())
-    return _class_figures(np.concatenate(labels), np.concatenate(preds))
+    figures = macro_f1_figures(np.concatenate(labels), np.concatenate(preds), load_taxonomy().class_ids)
+    return {"macro_f1": figures["macro_f1"], "macro_f1_ci": figures["ci95"]}
 
 
 def main() -> None:

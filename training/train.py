@@ -29,7 +29,7 @@ from tqdm import tqdm
 from inference.checkpoint import paths, save_checkpoint
 from inference.model import BACKBONES, ModelSpec, SoleNet
 from inference.pipeline import ReadingPipeline
-from inference.preprocess import Preprocessor, image_box_to_scene
+from inference.preprocess import Preprocessor
 from inference.settings import InferenceSettings, load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training import distributed
@@ -45,8 +45,8 @@ from training.data import (
 )
 from training.finetune import parent_record, start_from
 from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
-from training.evaluate import manifest_digest
-from training.metrics import box_iou, classification_report, temperature_record
+from training.evaluate import Collected, manifest_digest
+from training.metrics import classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews, ValidationPhotos, as_list
 
@@ -149,51 +149,36 @@ def validate(model: SoleNet, loader: DataLoader, pre: Preprocessor, settings: In
     """Each validation photo read as the saved model will read it in the app; gathered over ranks.
 
     Pass 1 finds the sole and its pose, pass 2 reads the crop it found (the
-    Predictor's pipeline, less the slower pose check): class, zones, side and
-    toe direction are scored on what a user would get, never on a crop at a box
-    the data set gave. Box IoU and the pose are scored where the data set knows them.
+    Predictor's pipeline, less the slower pose check), scored as `solewear
+    evaluate` scores it (`Collected`): class, zones, side and toe direction on
+    what a user would get, never on a crop at a box the data set gave; box IoU
+    and the pose where the data set knows them.
     """
     model.eval()
     taxonomy = load_taxonomy()
     pipeline = ReadingPipeline(lambda x: forward(model, x, prefix), pre, settings, taxonomy, d.device)
-    logits, labels, zone_err, side_ok, orient_ok, ious, present = [], [], [], [], [], [], []
+    c = Collected()
     for batch in loader:
         images, records = [b[0] for b in batch], [b[1] for b in batch]
         fwd = pipeline.two_pass(images)
-        logits.append(fwd.logits)
-        labels.append(np.array([r.label for r in records]))
-        present.append(pipeline.found(fwd))
-        for k, r in enumerate(records):
-            if r.zones is not None:
-                zone_err.append(np.abs(fwd.zones[k, :-1] - np.asarray(r.zones[:-1])))
-            if r.pose_known and r.side is not None:
-                side_ok.append([fwd.scene.side[k] == r.side])
-            if r.pose_known and r.orientation_known:
-                orient_ok.append([int(fwd.scene.orientation[k]) == r.orientation])
-            if r.box is not None and r.scene_box:
-                size = images[k].shape[:2]
-                ious.append(box_iou(np.array([image_box_to_scene(fwd.scene.boxes[k], size, pre.margin)]),
-                                    np.array([image_box_to_scene(r.box, size, pre.margin)])))
-    parts = distributed.gather((logits, labels, zone_err, side_ok, orient_ok, ious, present), d)
+        c.add(records, images, [r.box if r.scene_box else None for r in records], fwd, pipeline.found(fwd), pre.margin)
+    c = Collected.merged(distributed.gather(c, d))
+    labels = np.array(c.labels, int)
+    known = labels >= 0
+    logits, labels = np.concatenate(c.logits)[known], labels[known]
+    report = classification_report(labels, logits.argmax(1), taxonomy.class_ids)
+    loss = F.cross_entropy(torch.from_numpy(logits).float(), torch.from_numpy(labels)) if known.any() else torch.tensor(float("nan"))
+    err = c.zone_errors()
 
-    def cat(i: int) -> np.ndarray:
-        arrays = [np.ravel(a) if i != 0 else a for p in parts for a in p[i]]
-        return np.concatenate(arrays) if arrays else np.array([])
+    def nan_if_none(x: float | None) -> float:
+        return float("nan") if x is None else x
 
-    def mean(i: int) -> float:
-        a = cat(i)
-        return float(a.mean()) if a.size else float("nan")
-
-    all_logits, all_labels = cat(0), cat(1).astype(int)
-    known = all_labels >= 0
-    all_logits, all_labels = all_logits[known], all_labels[known]
-    report = classification_report(all_labels, all_logits.argmax(1), taxonomy.class_ids)
-    loss = F.cross_entropy(torch.from_numpy(all_logits).float(), torch.from_numpy(all_labels)) if known.any() else torch.tensor(float("nan"))
     return {
-        "logits": all_logits, "labels": all_labels, "val_loss": float(loss),
+        "logits": logits, "labels": labels, "val_loss": float(loss),
         "val_accuracy": report["accuracy"], "val_macro_f1": report["macro_f1"],
-        "val_zone_mae": mean(2), "val_side_accuracy": mean(3), "val_orientation_accuracy": mean(4),
-        "val_box_iou": mean(5), "val_sole_found": mean(6),
+        "val_zone_mae": float("nan") if err is None else float(err[:, :-1].mean()),
+        "val_side_accuracy": nan_if_none(c.side_accuracy()), "val_orientation_accuracy": nan_if_none(c.orientation_accuracy()),
+        "val_box_iou": float(np.mean(c.ious)) if c.ious else float("nan"), "val_sole_found": float(np.mean(c.sole_found)),
     }
 
 

@@ -68,19 +68,16 @@ def _generated_pool(worn: bool, seed: int) -> list[tuple[np.ndarray, str]]:
     return pool
 
 
-def _closest(crop: np.ndarray, pool: list[tuple[np.ndarray, str]], used: set[int]) -> tuple[np.ndarray, str]:
-    distances = [np.inf if i in used else float(np.abs(_colour(crop) - _colour(c)).sum()) for i, (c, _) in enumerate(pool)]
-    best = int(np.argmin(distances))
-    used.add(best)
-    return pool[best]
-
-
 def _row(reals: list[tuple[np.ndarray, str]], pool: list[tuple[np.ndarray, str]]) -> list[Image.Image]:
-    used: set[int] = set()
+    """Each real tile followed by the unused generated one closest to it in colour."""
+    colours = np.array([_colour(crop) for crop, _ in pool])
+    used = np.zeros(len(pool), bool)
     tiles = []
     for crop, caption in reals:
-        tiles.append(tile(crop, caption))
-        tiles.append(tile(*_closest(crop, pool, used)))
+        distances = np.where(used, np.inf, np.abs(colours - _colour(crop)).sum(1))
+        best = int(np.argmin(distances))
+        used[best] = True
+        tiles += [tile(crop, caption), tile(*pool[best])]
     return tiles
 
 

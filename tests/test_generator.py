@@ -76,7 +76,7 @@ def test_neutral_is_even_across_the_sole(zone_table):
 
 
 def test_brand_new_shoes_are_barely_worn():
-    shoes = [simulate_shoe(SampleSpec(c, 70_000 + k, 0)) for k in range(60) for c in TAX.class_ids[:2]]
+    shoes = [simulate_shoe(SampleSpec(TAX.class_ids[k % 2], 70_000 + k, 0)) for k in range(160)]
     new = [s for s in shoes if s.gait.mileage_km < 25]
     assert new, "the generator must produce some brand-new shoes"
     assert all(s.wear.severity < 0.1 for s in new)
@@ -106,7 +106,7 @@ def test_a_runner_with_two_tendencies_wears_like_the_labelled_one():
     assert np.mean(hits) >= 0.9
 
 
-@pytest.mark.parametrize("kind, seed, colours, sign", [("dusty", 321, ("black", "charcoal"), 1), ("grimy", 310, ("white",), -1)])
+@pytest.mark.parametrize("kind, seed, colours, sign", [("dusty", 322, ("black", "charcoal"), 1), ("grimy", 313, ("white",), -1)])
 def test_a_nearly_new_sole_already_shows_where_it_is_rubbed(kind, seed, colours, sign):
     """After 5 km a heel striker's outer heel looks rubbed - lighter on a black sole when the rubber wears dusty,
     darker on a white one when it wears grimy - though no spot has lost even 5% of its tread."""
@@ -119,8 +119,8 @@ def test_a_nearly_new_sole_already_shows_where_it_is_rubbed(kind, seed, colours,
     brightness = {}
     for km in (0.01, 5.0):
         shoe = simulate_shoe(SampleSpec("lateral_heel_strike", seed, 0, allow_mix=False, wear_scale=km / base.gait.mileage_km))
-        look = render_sole(shoe.outline, shoe.tread, shoe.wear, 0.0, outsole, WornLook(kind, 0.4), _rng(seed, 2))
-        brightness[km] = look.rgb.mean(axis=2)
+        look = render_sole(shoe.outline, shoe.tread, shoe.wear, 0.0, outsole, WornLook(kind, 0.4, float(sign)), _rng(seed, 2))
+        brightness[km] = look.rgb[look.pad:-look.pad, look.pad:-look.pad].mean(axis=2)   # the simulation's grid
     assert look.rubber_colour in colours and look.worn_look == kind
     rubber, depth = shoe.wear.rubber, shoe.wear.depth_mm
     assert shoe.wear.fraction[rubber].max() < 0.05

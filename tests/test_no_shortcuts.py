@@ -1,7 +1,8 @@
 """No shortcut features: nothing but the wear may tell the classes apart.
 
-Colours, backgrounds, tread families, outlines and photo conditions are drawn
-from streams that never see the class. This test checks it the statistical
+Construction, colours, light, the view of the sidewall, backgrounds, tread
+families, outlines and photo conditions are drawn from streams that never see
+the class. This test checks it the statistical
 way: across 1,000 generated shoes, each such attribute is independent of the
 label (chi-square test), so a model cannot learn the class from it.
 """
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
+from training.generator.appearance import sample_look
 from training.generator.dataset import GenerateOptions, sample_specs
 from training.generator.sample import _rng, simulate_shoe, worn_look
 from training.generator.scene import sample_photo_params
@@ -31,8 +33,16 @@ def attributes() -> list[dict]:
     for spec in sample_specs(GenerateOptions(n=N, seed=2024)):
         shoe = simulate_shoe(spec, settings)
         photo = sample_photo_params(settings, _rng(spec.photo_seed, 1))
+        look = sample_look(_rng(spec.shoe_seed, 2))   # the first draws of the sole's appearance stream
+        worn = worn_look(spec, mixed_looks)
         rows.append({"label": spec.label, "tread_family": shoe.tread.family, "outline": shoe.outline.shape,
-                     "worn_look": worn_look(spec, mixed_looks).kind,
+                     "construction": shoe.construction.kind, "flex_grooves": shoe.construction.flex_grooves,
+                     "two_compounds": shoe.construction.two_compounds, "rubber": look.rubber,
+                     "second_rubber": look.second_rubber, "foam_colour": look.foam, "upper_colour": look.upper,
+                     "light_azimuth_band": int(look.light.azimuth // (np.pi / 2)),
+                     "light_elevation_band": int(look.light.elevation_deg // 10), "ambient_band": int(look.light.ambient // 0.15),
+                     "gloss_band": int(look.light.gloss // 0.125), "sidewall_band": int(look.sidewall.reach_px // 4),
+                     "worn_look": worn.kind, "worn_tone_band": int((worn.tone + 1) // 0.5),
                      "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
                      "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
                      "label_card": photo.label_card, "cutoff": photo.cutoff, "motion_blur": photo.motion_blur,
@@ -42,7 +52,10 @@ def attributes() -> list[dict]:
     return rows
 
 
-@pytest.mark.parametrize("attribute", ["tread_family", "outline", "worn_look", "surface", "background", "side", "orientation",
+@pytest.mark.parametrize("attribute", ["tread_family", "outline", "construction", "flex_grooves", "two_compounds", "rubber",
+                                       "second_rubber", "foam_colour", "upper_colour", "light_azimuth_band",
+                                       "light_elevation_band", "ambient_band", "gloss_band", "sidewall_band",
+                                       "worn_tone_band", "worn_look", "surface", "background", "side", "orientation",
                                        "hand", "ruler", "label_card", "cutoff", "motion_blur", "exposure_band", "jpeg_band",
                                        "tilt_band", "fill_band", "focus_band", "mileage_band"])
 def test_attribute_is_independent_of_the_class(attributes, attribute):

@@ -13,6 +13,7 @@ import numpy as np
 
 from inference.taxonomy import load_taxonomy
 from training.generator.appearance import SoleLook, WornLook, render_sole, sample_worn_look
+from training.generator.construction import Construction, build_outsole, sample_construction
 from training.generator.gait import Gait, sample_gait
 from training.generator.outline import Outline, sample_outline
 from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
@@ -41,8 +42,10 @@ class Sample:
     spec: SampleSpec
     outline: Outline
     tread: Tread
+    construction: Construction
     gait: Gait
     wear: Wear          # canonical-frame wear (ground truth)
+    worn: WornLook
     look: SoleLook
     params: PhotoParams
     photo: Photo
@@ -50,6 +53,16 @@ class Sample:
     @property
     def zone_scores(self) -> dict[str, float]:
         return {z: round(float(s), 4) for z, s in zip(load_taxonomy().zone_ids, self.wear.zones)}
+
+    def build_row(self) -> dict[str, object]:
+        """How the shoe is built, lit and seen (manifest columns the shortcut test checks against the class)."""
+        drawn, c = self.look.drawn, self.construction
+        return {"construction": c.kind, "flex_grooves": c.flex_grooves, "two_compounds": int(c.two_compounds),
+                "second_rubber": drawn.second_rubber, "foam_colour": drawn.foam, "upper_colour": drawn.upper,
+                "light_azimuth_deg": round(float(np.rad2deg(drawn.light.azimuth)), 1),
+                "light_elevation_deg": round(drawn.light.elevation_deg, 1), "light_ambient": round(drawn.light.ambient, 3),
+                "gloss": round(drawn.light.gloss, 3), "sidewall_px": round(drawn.sidewall.reach_px, 2),
+                "worn_tone": round(self.worn.tone, 3)}
 
     def manifest_row(self) -> dict[str, object]:
         """The sample's manifest columns (without file paths)."""
@@ -65,7 +78,7 @@ class Sample:
             tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour, worn_look=self.look.worn_look,
             background=p.background, hand=int(p.hand), ruler=int(p.ruler), label_card=int(p.label_card),
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
-            tread_depth_mm=round(self.tread.depth_mm, 2),
+            tread_depth_mm=round(self.tread.depth_mm, 2), **self.build_row(),
         )
         row.update(zip(("box_x0", "box_y0", "box_x1", "box_y1"), self.photo.box))
         row.update(self.gait.as_row())
@@ -83,7 +96,8 @@ class Shoe:
     """A simulated worn shoe before it is photographed (the physics, no pixels of a scene)."""
 
     outline: Outline
-    tread: Tread
+    tread: Tread           # laid onto the construction
+    construction: Construction
     gait: Gait
     wear: Wear
 
@@ -96,18 +110,21 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     rng = _rng(spec.shoe_seed, 0)
     outline = sample_outline(rng)
     tread = sample_tread(outline, rng, spec.tread_family, style_values(settings, spec.style).tread_families)
+    build_rng = _rng(spec.shoe_seed, 4)   # its own stream: how the shoe is built never sees the class
+    construction = sample_construction(build_rng)
+    tread = build_outsole(tread, outline, construction, build_rng)
     gait = sample_gait(spec.label, settings, rng, allow_mix=spec.allow_mix)
     if spec.wear_scale != 1.0:
         gait = replace(gait, mileage_km=gait.mileage_km * spec.wear_scale)
     wear = simulate_wear(outline, tread, gait, settings.runner.abrasion_mm, rng)
-    return Shoe(outline, tread, gait, wear)
+    return Shoe(outline, tread, construction, gait, wear)
 
 
 def worn_look(spec: SampleSpec, settings: GeneratorSettings | None = None) -> WornLook:
     """The shoe's worn look: drawn from its shoe seed's own stream (never from the class), unless the spec forces one."""
     settings = settings or load_settings()
-    worn = sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3), style_values(settings, spec.style).worn_looks)
-    return worn if spec.worn_look is None else replace(worn, kind=spec.worn_look)
+    looks = style_values(settings, spec.style).worn_looks if spec.worn_look is None else {spec.worn_look: 1.0}
+    return sample_worn_look(settings.outsole, _rng(spec.shoe_seed, 3), looks)
 
 
 def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -> Sample:
@@ -121,4 +138,4 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, values.backgrounds, **spec.photo)
     photo = compose(look, shoe.wear.fraction, params, scene)
-    return Sample(spec, shoe.outline, shoe.tread, shoe.gait, shoe.wear, look, params, photo)
+    return Sample(spec, shoe.outline, shoe.tread, shoe.construction, shoe.gait, shoe.wear, worn, look, params, photo)

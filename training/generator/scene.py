@@ -281,7 +281,8 @@ class Photo:
 def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> Photo:
     """Place the sole in a scene and take the photo."""
     h, w = params.height, params.width
-    rgb, alpha, sole, wmap = look.rgb, look.alpha, look.sole.astype(np.float32), wear_fraction
+    rgb, alpha, sole = look.rgb, look.alpha, look.sole.astype(np.float32)
+    wmap = np.pad(wear_fraction, look.pad)   # the look is padded to hold the sidewall
     if params.side == "right":  # a right sole seen from below mirrors the canonical left one
         rgb, alpha, sole, wmap = rgb[:, ::-1], alpha[:, ::-1], sole[:, ::-1], wmap[:, ::-1]
     ys, xs = np.nonzero(look.sole[:, ::-1] if params.side == "right" else look.sole)

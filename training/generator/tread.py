@@ -20,8 +20,8 @@ FAMILIES = (
     "pivot_circles", "trail_lugs", "mixed_zones", "herringbone",
 )
 
-#: Material codes in the material map.
-MAIN_RUBBER, SECOND_RUBBER, MIDSOLE_POCKET = 0, 1, 2
+#: Material codes in the material map (FOAM: exposed midsole foam, recessed: it never meets the ground).
+MAIN_RUBBER, SECOND_RUBBER, FOAM = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Tread:
     base_mm: float        # rubber under the grooves before the midsole shows
 
 
-def _soft(signed: np.ndarray, edge: float) -> np.ndarray:
+def soft_step(signed: np.ndarray, edge: float) -> np.ndarray:
     """Smooth step of a signed distance-like field: sloped lug walls, no aliasing."""
     return np.clip(0.5 + signed / max(edge, 1e-3), 0.0, 1.0)
 
@@ -52,25 +52,25 @@ def _periodic(t: np.ndarray, period: float) -> np.ndarray:
 
 
 def _lugs(x, y, rng, edge):
-    px, py = rng.uniform(7, 14), rng.uniform(6, 12)
+    px, py = rng.uniform(7, 18), rng.uniform(6, 16)
     fx, fy = rng.uniform(0.55, 0.8), rng.uniform(0.5, 0.78)
     shift = rng.uniform(0, 0.5) * px * (np.floor(y / py) % 2)
     dx = np.abs(_periodic(x + shift, px))
     dy = np.abs(_periodic(y, py))
-    return _soft(np.minimum(fx * px / 2 - dx, fy * py / 2 - dy), edge)
+    return soft_step(np.minimum(fx * px / 2 - dx, fy * py / 2 - dy), edge)
 
 
 def _chevrons(x, y, rng, edge):
     period, fill, slope = rng.uniform(6, 11), rng.uniform(0.45, 0.7), rng.uniform(0.3, 0.9)
     s = y + slope * np.abs(x)
-    return _soft(fill * period / 2 - np.abs(_periodic(s, period)), edge)
+    return soft_step(fill * period / 2 - np.abs(_periodic(s, period)), edge)
 
 
 def _waffle(x, y, rng, edge):
-    p, r, n = rng.uniform(7, 12), rng.uniform(0.3, 0.42), rng.choice([2.0, 3.0, 4.0])
+    p, r, n = rng.uniform(7, 16), rng.uniform(0.3, 0.42), rng.choice([2.0, 3.0, 4.0])
     dx, dy = _periodic(x, p) / p, _periodic(y + (np.floor(x / p) % 2) * p / 2, p) / p
     dist = (np.abs(dx) ** n + np.abs(dy) ** n) ** (1 / n)
-    return _soft((r - dist) * p, edge)
+    return soft_step((r - dist) * p, edge)
 
 
 def _hexagons(x, y, rng, edge):
@@ -81,24 +81,24 @@ def _hexagons(x, y, rng, edge):
         dx, dy = _periodic(x - ox, a), _periodic(y - oy, b)
         norm = np.maximum(np.abs(dy), np.abs(dx) * np.sqrt(3) / 2 + np.abs(dy) / 2)
         best = norm if best is None else np.minimum(best, norm)
-    return _soft(fill * s - best, edge)
+    return soft_step(fill * s - best, edge)
 
 
 def _flex_grooves(x, y, rng, edge):
     spacing, width = rng.uniform(10, 18), rng.uniform(1.2, 2.5)
     bend = rng.uniform(-0.15, 0.15)
-    h = _soft(np.abs(_periodic(y + bend * x * x / 10, spacing)) - width / 2, edge)
-    h = np.minimum(h, _soft(np.abs(x - rng.uniform(-5, 5)) - width / 2, edge))
+    h = soft_step(np.abs(_periodic(y + bend * x * x / 10, spacing)) - width / 2, edge)
+    h = np.minimum(h, soft_step(np.abs(x - rng.uniform(-5, 5)) - width / 2, edge))
     if rng.random() < 0.6:  # fine siping
         sipe = rng.uniform(2.5, 4)
-        h = np.minimum(h, 0.35 + 0.65 * _soft(np.abs(_periodic(y, sipe)) - 0.35, edge))
+        h = np.minimum(h, 0.35 + 0.65 * soft_step(np.abs(_periodic(y, sipe)) - 0.35, edge))
     return h
 
 
 def _herringbone(x, y, rng, edge):
     period, amp, pitch = rng.uniform(5, 9), rng.uniform(1.5, 3.0), rng.uniform(2.5, 4.0)
     tri = np.abs(_periodic(x, period)) / period * 4 - 1
-    return _soft(0.3 * pitch - np.abs(_periodic(y + amp * tri, pitch)), edge)
+    return soft_step(0.3 * pitch - np.abs(_periodic(y + amp * tri, pitch)), edge)
 
 
 def _pivot_circles(x, y, rng, edge, outline: Outline):
@@ -114,8 +114,8 @@ def _pivot_circles(x, y, rng, edge, outline: Outline):
         cx, cy = uv_to_xy(outline, np.array(cu), np.array(cv))
         r = np.hypot(xx - cx, yy - cy) / ppmm
         radius, ring = rng.uniform(14, 22), rng.uniform(3, 5)
-        rings = _soft(0.3 * ring - np.abs(_periodic(r, ring)), edge)
-        h = np.where(r < radius, np.maximum(rings, _soft(2.5 - r, edge)), h)
+        rings = soft_step(0.3 * ring - np.abs(_periodic(r, ring)), edge)
+        h = np.where(r < radius, np.maximum(rings, soft_step(2.5 - r, edge)), h)
     return h
 
 
@@ -133,7 +133,7 @@ def _trail_lugs(x, y, rng, edge):
     dx, dy = x - cx, y - cy
     c, s = np.cos(ang[iy, ix]), np.sin(ang[iy, ix])
     lx, ly = dx * c + dy * s, -dx * s + dy * c
-    return _soft(np.minimum(half_w[iy, ix] - np.abs(lx), half_l[iy, ix] - np.abs(ly)), edge)
+    return soft_step(np.minimum(half_w[iy, ix] - np.abs(lx), half_l[iy, ix] - np.abs(ly)), edge)
 
 
 def _logo(height: np.ndarray, outline: Outline, rng: np.random.Generator) -> np.ndarray:
@@ -154,10 +154,8 @@ def _logo(height: np.ndarray, outline: Outline, rng: np.random.Generator) -> np.
     return np.where(m > 0, (1 - m) * height + m * (1.0 if raised else 0.25), height)
 
 
-def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None = None,
-                 families: tuple[str, ...] = FAMILIES) -> Tread:
-    """Draw a tread family (from `families` unless one is given), its parameters, materials and depths."""
-    family = family or str(rng.choice(families))
+def _family_height(family: str, outline: Outline, rng: np.random.Generator) -> np.ndarray:
+    """One family's height map over the whole grid, at a drawn angle and wall softness."""
     x, y = _mm_coords(outline, float(rng.choice([0.0, 0.0, rng.uniform(-20, 20), 90.0])))
     edge = float(rng.uniform(0.5, 1.0))
     builders = {
@@ -165,7 +163,44 @@ def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None 
         "flex_grooves": _flex_grooves, "herringbone": _herringbone, "trail_lugs": _trail_lugs,
         "mixed_zones": _waffle,
     }
-    height = _pivot_circles(x, y, rng, edge, outline) if family == "pivot_circles" else builders[family](x, y, rng, edge)
+    if family == "pivot_circles":
+        return _pivot_circles(x, y, rng, edge, outline)
+    return builders[family](x, y, rng, edge)
+
+
+def _mould_finish(height: np.ndarray, outline: Outline, rng: np.random.Generator) -> np.ndarray:
+    """Fine moulded texture on the lug tops (lines or stipple), over the whole sole or a patch.
+
+    It stands a fraction of a millimetre proud, so the first kilometres rub it off
+    where the runner loads the sole: the earliest honest sign of wear, and one a
+    new sole shows everywhere.
+    """
+    x, y = _mm_coords(outline, float(rng.uniform(0, 180)))
+    period = float(rng.uniform(0.8, 1.6))
+    if rng.random() < 0.5:
+        pattern = 0.5 + 0.5 * np.cos(2 * np.pi * y / period)
+    else:
+        pattern = (np.cos(2 * np.pi * x / period) * np.cos(2 * np.pi * y / period) > 0.3).astype(np.float32)
+    region = np.ones_like(height)
+    if rng.random() < 0.6:   # a patch under the ball or the heel only
+        cv = rng.choice([0.25, 0.85])
+        region = soft_step(0.12 - np.hypot(outline.u - 0.5, (outline.v - cv) * 2.5) * 0.4, 0.02)
+    tops = np.clip((height - 0.7) / 0.3, 0, 1)
+    return height - float(rng.uniform(0.06, 0.14)) * pattern * tops * region
+
+
+def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None = None,
+                 families: tuple[str, ...] = FAMILIES) -> Tread:
+    """Draw a tread family (from `families` unless one is given), its parameters, materials and depths.
+
+    Often the heel carries another family than the forefoot, as on most running shoes.
+    """
+    family = family or str(rng.choice(families))
+    height = _family_height(family, outline, rng)
+    if rng.random() < 0.4:
+        split = rng.uniform(0.5, 0.72)
+        to_heel = soft_step((outline.v - split) * outline.length_mm, 4.0)
+        height = (1 - to_heel) * height + to_heel * _family_height(str(rng.choice(families)), outline, rng)
     height = height.astype(np.float32)
 
     material = np.zeros((GRID_H, GRID_W), np.uint8)
@@ -181,11 +216,13 @@ def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None 
         cu, ru, rv = rng.uniform(0.35, 0.5), rng.uniform(0.2, 0.32), rng.uniform(0.08, 0.13)
         power = rng.uniform(2, 5)
         pocket = (np.abs((u - cu) / ru) ** power + np.abs((v - 0.53) / rv) ** power) < 1
-        material[pocket] = MIDSOLE_POCKET
+        material[pocket] = FOAM
         height[pocket] = 0.0
     if rng.random() < 0.5:
         height = _logo(height, outline, rng)
+    if rng.random() < 0.7:
+        height = _mould_finish(height, outline, rng)
 
-    height = cv2.GaussianBlur(height, (0, 0), 0.6)
+    height = cv2.GaussianBlur(height.astype(np.float32), (0, 0), 0.6)
     depth = float(rng.uniform(3.0, 5.0) if family == "trail_lugs" else rng.uniform(1.5, 3.5))
     return Tread(family, height, material, depth, float(rng.uniform(1.5, 3.5)))

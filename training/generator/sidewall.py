@@ -25,7 +25,7 @@ class Sidewall:
     heel_rise: float    # how much further it shows under the heel (higher stack)
     angle: float        # direction of the view's tilt in the canonical frame (radians)
     rim_px: int         # the bevel seen all round
-    upper_px: int       # the upper beyond the sidewall
+    upper_px: int       # how far the upper rises beyond the sidewall (on the side the camera leans to)
     stripe: float       # where a moulded line runs along the sidewall (share of its height), 0 = none
 
 
@@ -33,7 +33,7 @@ def sample_sidewall(rng: np.random.Generator) -> Sidewall:
     """How much of the shoe's side the photo shows; its own draws, never the class."""
     reach = float(rng.choice([0.0, rng.uniform(1, 6), rng.uniform(6, 14)], p=[0.25, 0.4, 0.35]))
     return Sidewall(reach, float(rng.uniform(0.2, 0.8)), float(rng.uniform(0, 2 * np.pi)), int(rng.integers(1, 4)),
-                    int(rng.integers(0, 9)), float(rng.choice([0.0, rng.uniform(0.3, 0.7)])))
+                    int(rng.integers(0, 14)), float(rng.choice([0.0, rng.uniform(0.3, 0.7)])))
 
 
 def _disc(r: int) -> np.ndarray:
@@ -41,17 +41,23 @@ def _disc(r: int) -> np.ndarray:
 
 
 def sweep(inside: np.ndarray, v: np.ndarray, wall: Sidewall) -> np.ndarray:
-    """Height along the sidewall (0 at the outsole edge .. 1 at the upper) of every pixel the slab covers; -1 elsewhere."""
+    """What the slab above the outsole shows at each pixel: 0..1 up the sidewall, 1..2 up the upper, -1 nothing.
+
+    The outline is swept along the view's tilt, far layers first so the nearest
+    layer of each pixel wins; the upper rises beyond the sidewall on the same
+    side, so a square-on photo shows neither and an oblique one shows both.
+    """
     reach = wall.reach_px * (1 + wall.heel_rise * np.clip(v, 0, 1)) * inside
-    steps = int(np.ceil(reach.max())) if wall.reach_px > 0 else 0
+    total = np.where(inside, reach + wall.upper_px * min(1.0, wall.reach_px / 3), 0)
     height = np.full(inside.shape, -1.0, np.float32)
     dx, dy = np.cos(wall.angle), np.sin(wall.angle)
-    for t in range(steps, 0, -1):      # far layers first, so the nearest layer of each pixel wins
-        src = (reach >= t).astype(np.uint8)
+    size = inside.shape[::-1]
+    for t in range(int(np.ceil(total.max())), 0, -1):
         m = np.float32([[1, 0, t * dx], [0, 1, t * dy]])
-        moved = cv2.warpAffine(src, m, src.shape[::-1], flags=cv2.INTER_NEAREST) > 0
-        frac = cv2.warpAffine((t / np.maximum(reach, 1e-3)).astype(np.float32), m, src.shape[::-1], flags=cv2.INTER_NEAREST)
-        height[moved] = np.clip(frac[moved], 0, 1)
+        moved = cv2.warpAffine((total >= t).astype(np.uint8), m, size, flags=cv2.INTER_NEAREST) > 0
+        wall_share = cv2.warpAffine((t / np.maximum(reach, 1e-3)).astype(np.float32), m, size, flags=cv2.INTER_NEAREST)
+        upper_share = cv2.warpAffine(((t - reach) / max(wall.upper_px, 1)).astype(np.float32), m, size, flags=cv2.INTER_NEAREST)
+        height[moved] = np.where(wall_share[moved] <= 1, wall_share[moved], 1 + np.clip(upper_share[moved], 0, 1))
     rim = cv2.dilate(inside.astype(np.uint8), _disc(wall.rim_px)) > 0
     height[rim & (height < 0)] = 0.3
     height[inside] = -1.0
@@ -62,18 +68,19 @@ def paint_sides(rgb: np.ndarray, inside: np.ndarray, v: np.ndarray, wall: Sidewa
                 upper: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Paint the sidewall (foam) and the upper around the outsole; returns (sole mask, coverage alpha)."""
     side = sweep(inside, v, wall)
-    on_wall = side >= 0
+    on_wall, on_upper = (side >= 0) & (side <= 1), side > 1
+    grain = 1 + 0.025 * rng.standard_normal(side.shape).astype(np.float32)
     # The wall turns away from the camera as it rises: lit near the outsole, darker towards the upper.
-    tone = (0.95 - 0.35 * side) * (1 + 0.025 * rng.standard_normal(side.shape).astype(np.float32))
+    tone = (0.95 - 0.35 * np.clip(side, 0, 1)) * grain
     if wall.stripe > 0:
         tone = np.where(np.abs(side - wall.stripe) < 0.06, tone * 0.7, tone)
     rgb[on_wall] = foam * tone[on_wall][:, None]
+    weave = 1 + 0.1 * cv2.GaussianBlur(rng.standard_normal(side.shape).astype(np.float32), (0, 0), 0.6)
+    rgb[on_upper] = np.clip(upper * (0.85 - 0.3 * (side[on_upper] - 1)) [:, None] * weave[on_upper][:, None], 0, 1)
     sole = inside | on_wall
-    alpha = sole.astype(np.float32)
-    if wall.upper_px > 0:
-        around = cv2.dilate(sole.astype(np.uint8), _disc(wall.upper_px)) > 0
-        band = around & ~sole
-        weave = 1 + 0.08 * rng.standard_normal((int(band.sum()), 1)).astype(np.float32)
-        rgb[band] = np.clip(upper * 0.8 * weave, 0, 1)
-        alpha = np.maximum(alpha, around.astype(np.float32))
+    if wall.upper_px > 0:   # a sliver of the upper shows all round, more on the side the camera leans to
+        band = (cv2.dilate(sole.astype(np.uint8), _disc(max(1, wall.upper_px // 4))) > 0) & ~sole & ~on_upper
+        rgb[band] = upper * 0.7
+        on_upper |= band
+    alpha = (sole | on_upper).astype(np.float32)
     return sole, cv2.GaussianBlur(alpha, (0, 0), 0.7)

@@ -261,7 +261,7 @@ def test_contact_sheet_has_a_row_per_class(tmp_path):
 
 
 def test_leave_style_out_sets_draw_only_their_own_appearance_values(tmp_path):
-    """--style seen never shows a held-out tread, rubber, background or worn look, --style held_out only those;
+    """--style seen never shows a held-out tread, construction, rubber, background or worn look, --style held_out only those;
     without a style every value is drawn as before (the default set's manifest has no style column)."""
     import subprocess
     import sys
@@ -270,7 +270,7 @@ def test_leave_style_out_sets_draw_only_their_own_appearance_values(tmp_path):
     from training.generator.style import style_values
 
     held = load_settings().held_out_style
-    factors = {"tread_family": set(held.tread_family), "rubber": set(held.rubber), "background": set(held.background),
+    factors = {"tread_family": set(held.tread_family), "construction": set(held.construction), "rubber": set(held.rubber), "background": set(held.background),
                "worn_look": set(held.worn_look)}
     rows = {}
     for style in ("seen", "held_out"):

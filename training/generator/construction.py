@@ -23,7 +23,7 @@ import numpy as np
 from training.generator.outline import Outline
 from training.generator.tread import FOAM, SECOND_RUBBER, Tread, soft_step
 
-#: Construction kinds and how often each is drawn (configs could weight them; equal is the least assuming).
+#: Construction kinds, drawn with equal odds (the least assuming: real shares are not known).
 CONSTRUCTIONS = ("sheet", "pods", "segmented")
 
 
@@ -35,9 +35,9 @@ class Construction:
     two_compounds: bool      # segments or pods alternate between two rubbers
 
 
-def sample_construction(rng: np.random.Generator) -> Construction:
-    """The shoe's build: its own draw, independent of tread family and class."""
-    kind = str(rng.choice(CONSTRUCTIONS))
+def sample_construction(rng: np.random.Generator, kinds: tuple[str, ...] = CONSTRUCTIONS) -> Construction:
+    """The shoe's build (one of `kinds`): its own draw, independent of tread family and class."""
+    kind = str(rng.choice(kinds))
     grooves = int(rng.integers(2, 6)) if kind == "segmented" else int(rng.choice([0, 0, 1, 2, 3]))
     return Construction(kind, grooves, bool(rng.random() < (0.7 if kind == "segmented" else 0.25)),
                         bool(rng.random() < 0.4))

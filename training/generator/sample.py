@@ -109,9 +109,10 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
         raise ValueError(f"unknown wear class {spec.label!r}; known: {sorted(settings.gait)}")
     rng = _rng(spec.shoe_seed, 0)
     outline = sample_outline(rng)
-    tread = sample_tread(outline, rng, spec.tread_family, style_values(settings, spec.style).tread_families)
+    values = style_values(settings, spec.style)
+    tread = sample_tread(outline, rng, spec.tread_family, values.tread_families)
     build_rng = _rng(spec.shoe_seed, 4)   # its own stream: how the shoe is built never sees the class
-    construction = sample_construction(build_rng)
+    construction = sample_construction(build_rng, values.constructions)
     tread = build_outsole(tread, outline, construction, build_rng)
     gait = sample_gait(spec.label, settings, rng, allow_mix=spec.allow_mix)
     if spec.wear_scale != 1.0:

@@ -115,6 +115,7 @@ class HeldOutStyle(_Strict):
     """Appearance values kept out of a leave-style-out recipe's training soles (training.generator.style)."""
 
     tread_family: list[str]
+    construction: list[str]
     rubber: list[str]
     background: list[str]
     worn_look: list[str]

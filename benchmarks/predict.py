@@ -13,25 +13,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
-import time
-
 import numpy as np
 import torch
-import torchvision
 from PIL import Image
 
+from benchmarks.reference import median_ms, resnet18_ms
 from inference.predictor import Predictor
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _jpeg(width: int, height: int, seed: int) -> bytes:
@@ -52,10 +39,7 @@ def run(argv: list[str]) -> list[dict]:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
     rows = []
-    with torch.inference_mode():
-        resnet = torchvision.models.resnet18(weights=None).eval()
-        x224 = torch.randn(1, 3, 224, 224)
-        resnet_ms = _median_ms(lambda: resnet(x224), args.repeats)
+    resnet_ms = resnet18_ms(args.repeats)
     rows.append({"what": "torchvision ResNet-18 forward, 224 px, batch 1", "backend": "torch", "ms": round(resnet_ms, 2)})
 
     for backend in ("torch", "onnx"):
@@ -63,18 +47,18 @@ def run(argv: list[str]) -> list[dict]:
         size = p.pre.input_size
         x = torch.randn(1, 3, size, size)
         with torch.inference_mode():
-            fwd_ms = _median_ms(lambda: p.model(x), args.repeats)
+            fwd_ms = median_ms(lambda: p.model(x), args.repeats)
         rows.append({"what": f"solewear forward, {size} px, batch 1", "backend": backend, "ms": round(fwd_ms, 2),
                      "ratio_to_resnet18": round(fwd_ms / resnet_ms, 3), "target": "<= 0.35"})
         photo = _jpeg(2832, 4248, 1)  # 12 MP, portrait like the samples
-        plain = _median_ms(lambda: p.predict(photo), args.repeats)
+        plain = median_ms(lambda: p.predict(photo), args.repeats)
         rows.append({"what": "predict, 12 MP JPEG", "backend": backend, "ms": round(plain, 1),
                      "ratio_to_resnet18": round(plain / resnet_ms, 2), "target": "<= 5"})
-        explained = _median_ms(lambda: p.predict(photo, explain=True), max(5, args.repeats // 3))
+        explained = median_ms(lambda: p.predict(photo, explain=True), max(5, args.repeats // 3))
         rows.append({"what": "predict + heatmap, 12 MP JPEG", "backend": backend, "ms": round(explained, 1),
                      "ratio_to_resnet18": round(explained / resnet_ms, 2), "target": "<= 6"})
         batch = [_jpeg(816, 1224, i) for i in range(64)]  # 1 MP each
-        seconds = _median_ms(lambda: p.predict_batch(batch), 3) / 1000
+        seconds = median_ms(lambda: p.predict_batch(batch), 3) / 1000
         rows.append({"what": "batch of 64 one-megapixel photos", "backend": backend,
                      "images_per_s": round(64 / seconds, 1), "target": ">= 25"})
     return rows

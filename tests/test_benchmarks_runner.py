@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def test_generate_benchmark_writes_table_and_json(tmp_path, repo):
     env = dict(os.environ, SOLEWEAR_BENCH_RESULTS=str(tmp_path))
@@ -18,6 +20,11 @@ def test_generate_benchmark_writes_table_and_json(tmp_path, repo):
     assert payload["machine"]["cores"] >= 1 and payload["machine"]["torch"]
     row = payload["rows"][0]
     assert row["images"] == 8 and row["images_per_s"] > 0
+    # Speed is stated against a ResNet-18 forward of the same run, and make model's photos in those units.
+    assert row["resnet18_ms"] > 0
+    per_photo = row["seconds"] * 1000 / 8 / row["resnet18_ms"]
+    assert row["photo_in_resnet18_forwards"] == pytest.approx(per_photo, rel=0.02, abs=0.01)
+    assert row["make_model_data_in_resnet18_forwards"] == pytest.approx(10_000 * per_photo, rel=0.02)
 
 
 def test_the_speed_page_is_made_from_the_latest_results(tmp_path, repo):

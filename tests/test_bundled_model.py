@@ -105,12 +105,16 @@ def test_a_blank_wall_is_refused(predictor):
 
 
 def test_sole_free_photos_are_refused(predictor):
-    """Empty surfaces, walls, shoes seen from the side, landscapes drawn by the generator (seeds unseen in training)."""
-    from training.generator.negatives import render_negative
+    """Empty surfaces, walls, shoes seen from the side or above, insoles, feet drawn by the generator (seeds unseen
+    in training), of the kinds the model trained on (a model made before a kind existed is not held to it; the
+    model card reports how it does on them)."""
+    from training.generator.negatives import FIRST_KINDS, negative_kind, render_negative
 
-    preds = predictor.predict_batch([_jpeg(Image.fromarray(render_negative(900_000 + i))) for i in range(30)])
+    trained = set(predictor.meta.get("negative_kinds", FIRST_KINDS))
+    seeds = [seed for seed in range(900_000, 900_100) if negative_kind(seed) in trained][:30]
+    preds = predictor.predict_batch([_jpeg(Image.fromarray(render_negative(seed))) for seed in seeds])
     refused = sum("no_sole_found" in p[0].flags for p in preds)
-    assert refused >= 27
+    assert len(seeds) == 30 and refused >= 27
 
 
 def test_natural_photos_it_never_saw_never_get_a_sure_answer(predictor):

@@ -72,6 +72,9 @@ def test_checkpoint_carries_its_metadata(smoke_run):
     assert meta["temperature"] > 0 and "val_ece_after" in meta["calibration"]
     assert meta["versions"]["torch"] and meta["data_fingerprint"]
     assert meta["config"]["model"]["arch"] == "efficientnet_lite0"
+    # Which sole-free kinds it learned to refuse travels with it (the card and tests hold it to those only).
+    from training.generator.negatives import KINDS
+    assert meta["negative_kinds"] == list(KINDS) and {"shoe_top_view", "insole", "bare_foot"} <= set(KINDS)
     model, _ = load_checkpoint(smoke_run / "best.safetensors")
     with torch.no_grad():
         out = model(torch.zeros(1, 3, 64, 64))

@@ -115,13 +115,19 @@ def sole_free_check(predictor: Predictor) -> dict:
     A photo counts as unseen only if the checkpoint's record of its natural
     negatives does not name it; a checkpoint without that record is reported as such.
     """
-    from training.generator.negatives import render_negative
+    from training.generator.negatives import FIRST_KINDS, negative_kind, render_negative
     from training.natural_photos import held_out_photos
 
-    generated = predictor.predict_batch([_jpeg_bytes(render_negative(900_000 + i)) for i in range(100)])
+    seeds = [900_000 + i for i in range(100)]
+    generated = predictor.predict_batch([_jpeg_bytes(render_negative(seed)) for seed in seeds])
+    by_kind: dict[str, list[bool]] = {}
+    for seed, pred in zip(seeds, generated):
+        by_kind.setdefault(negative_kind(seed), []).append("no_sole_found" in pred[0].flags)
     natural = {name: predictor.predict(_jpeg_bytes(photo), name=name)[0] for name, photo in held_out_photos().items()}
     recorded = predictor.meta.get("natural_negatives")
     return {"generated_refused": sum("no_sole_found" in p[0].flags for p in generated) / len(generated),
+            "generated_by_kind": {k: [sum(v), len(v)] for k, v in sorted(by_kind.items())},
+            "kinds_trained_on": predictor.meta.get("negative_kinds", list(FIRST_KINDS)),
             "natural": {k: "no_sole_found" in v.flags for k, v in natural.items()},
             "natural_seen_in_training": None if recorded is None else sorted(set(recorded) & set(natural)),
             "natural_training_photos": recorded}
@@ -346,6 +352,10 @@ def _sole_free_line(sole_free: dict) -> str:
     line = (f"- Photos without a sole: {_pct(sole_free['generated_refused'])} of 100 generated sole-free photos are refused "
             f"(`no_sole_found`); of {len(natural)} natural photos (a face, a cat, coffee, a rocket, a temple, a flower), "
             f"{refused} are refused: " + ", ".join(f"{k} {'refused' if v else 'NOT refused'}" for k, v in natural.items()) + ". ")
+    unseen = {k: v for k, v in sole_free.get("generated_by_kind", {}).items() if k not in sole_free.get("kinds_trained_on", [k])}
+    if unseen:
+        line += ("Sole-free kinds this model never trained on, refused: " + ", ".join(
+            f"{k.replace('_', ' ')} {n} of {total}" for k, (n, total) in unseen.items()) + ". ")
     if seen is None:
         line += "This checkpoint does not record which natural photos it trained on, so this check may not be a held-out one."
     elif seen:

@@ -45,7 +45,7 @@ def attributes() -> list[dict]:
                      "worn_look": worn.kind, "worn_tone_band": int((worn.tone + 1) // 0.5),
                      "surface": shoe.gait.surface, "background": photo.background, "side": photo.side,
                      "orientation": photo.orientation, "hand": photo.hand, "ruler": photo.ruler,
-                     "label_card": photo.label_card, "cutoff": photo.cutoff, "motion_blur": photo.motion_blur,
+                     "label_card": photo.label_card, "clutter": photo.clutter, "cutoff": photo.cutoff, "motion_blur": photo.motion_blur,
                      "exposure_band": int(photo.exposure // 0.25), "jpeg_band": photo.jpeg_quality // 20,
                      "tilt_band": int(np.hypot(photo.tilt_x_deg, photo.tilt_y_deg) // 8), "fill_band": int(photo.fill // 0.1),
                      "focus_band": int(photo.focus_sigma // 0.8), "mileage_band": int(shoe.gait.mileage_km // 250)})
@@ -56,7 +56,7 @@ def attributes() -> list[dict]:
                                        "second_rubber", "foam_colour", "upper_colour", "light_azimuth_band",
                                        "light_elevation_band", "ambient_band", "gloss_band", "sidewall_band",
                                        "worn_tone_band", "worn_look", "surface", "background", "side", "orientation",
-                                       "hand", "ruler", "label_card", "cutoff", "motion_blur", "exposure_band", "jpeg_band",
+                                       "hand", "ruler", "label_card", "clutter", "cutoff", "motion_blur", "exposure_band", "jpeg_band",
                                        "tilt_band", "fill_band", "focus_band", "mileage_band"])
 def test_attribute_is_independent_of_the_class(attributes, attribute):
     labels = sorted({r["label"] for r in attributes})

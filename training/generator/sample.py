@@ -76,7 +76,7 @@ class Sample:
             tilt_x_deg=round(p.tilt_x_deg, 2), tilt_y_deg=round(p.tilt_y_deg, 2),
             visible_fraction=round(self.photo.visible_fraction, 3), cutoff=int(p.cutoff),
             tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour, worn_look=self.look.worn_look,
-            background=p.background, hand=int(p.hand), ruler=int(p.ruler), label_card=int(p.label_card),
+            background=p.background, hand=int(p.hand), clutter=int(p.clutter), ruler=int(p.ruler), label_card=int(p.label_card),
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
             tread_depth_mm=round(self.tread.depth_mm, 2), **self.build_row(),
         )

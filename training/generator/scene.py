@@ -39,6 +39,7 @@ class PhotoParams:
     jpeg_quality: int
     width: int
     height: int
+    clutter: bool = False      # objects lying around the sole
 
     @property
     def orientation(self) -> int:
@@ -78,7 +79,7 @@ def sample_photo_params(settings: GeneratorSettings, rng: np.random.Generator, s
         focus_sigma=float(rng.choice([rng.uniform(0, 0.8), rng.uniform(0.8, 2.2)], p=[0.8, 0.2])),
         noise_sigma=float(rng.uniform(1, 4) + (rng.uniform(3, 8) if low else 0)),
         jpeg_quality=int(rng.integers(ph.jpeg_quality[0], ph.jpeg_quality[1] + 1)),
-        width=int(width), height=int(height),
+        width=int(width), height=int(height), clutter=bool(rng.random() < ph.clutter),
     )
     return replace(params, **overrides) if overrides else params
 
@@ -202,6 +203,30 @@ def draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
     img[y0:y0 + ch, x0:x0 + cw] = card[: h - y0, : w - x0].astype(np.float32) / 255
 
 
+def draw_clutter(img: np.ndarray, around: tuple[float, float, float, float], rng: np.random.Generator) -> None:
+    """Objects lying about the sole, under its edges: the plates, clamps and brackets of a capture rig, a tool.
+
+    Real photos of soles come with such things (the new-sole photos lie in red
+    and black jigs); a finder that never saw them boxes them with the sole.
+    """
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = around
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2
+    for _ in range(int(rng.integers(1, 5))):
+        colour = tuple(float(c) for c in np.clip(np.array(rng.choice(
+            [[0.8, 0.12, 0.1], [0.08, 0.08, 0.09], [0.3, 0.3, 0.32], [0.15, 0.3, 0.7], [0.85, 0.85, 0.82]])) + rng.normal(0, 0.04, 3), 0, 1))
+        angle = rng.uniform(0, 2 * np.pi)
+        px, py = cx + np.cos(angle) * half * rng.uniform(0.7, 1.4), cy + np.sin(angle) * half * rng.uniform(0.7, 1.4)
+        size = half * rng.uniform(0.4, 1.1)
+        corners = cv2.boxPoints(((float(px), float(py)), (float(size), float(size * rng.uniform(0.3, 1.0))), float(rng.uniform(0, 180))))
+        shape = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(shape, [corners.astype(np.int32)], 255)
+        if rng.random() < 0.5:   # a bracket: a notch cut out of the plate, or a bolt hole
+            cv2.circle(shape, (int(px), int(py)), max(2, int(size * rng.uniform(0.1, 0.3))), 0, -1)
+        soft = cv2.GaussianBlur(shape.astype(np.float32) / 255, (0, 0), 0.8)[..., None]
+        img[:] = img * (1 - soft) + np.array(colour, np.float32) * (1 + 0.05 * texture(rng, h, w, 2)[..., None]) * soft
+
+
 def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Fingers wrapped over one edge of the sole; returns the occlusion mask."""
     ys, xs = np.nonzero(sole_mask)
@@ -298,6 +323,9 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     if params.label_card:
         draw_card(img, rng)
     a = warp(alpha)
+    if params.clutter:
+        ys, xs = np.nonzero(a > 0.5)
+        draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
     shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
     shift = rng.integers(-8, 9, 2)
     shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))

@@ -40,6 +40,14 @@ def _disc(r: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
 
 
+def _shifted(a: np.ndarray, dx: int, dy: int, fill: float) -> np.ndarray:
+    """`a` moved by whole pixels (dx right, dy down), `fill` where nothing moved in."""
+    out = np.full_like(a, fill)
+    h, w = a.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = a[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
 def sweep(inside: np.ndarray, v: np.ndarray, wall: Sidewall) -> np.ndarray:
     """What the slab above the outsole shows at each pixel: 0..1 up the sidewall, 1..2 up the upper, -1 nothing.
 
@@ -47,17 +55,16 @@ def sweep(inside: np.ndarray, v: np.ndarray, wall: Sidewall) -> np.ndarray:
     layer of each pixel wins; the upper rises beyond the sidewall on the same
     side, so a square-on photo shows neither and an oblique one shows both.
     """
-    reach = wall.reach_px * (1 + wall.heel_rise * np.clip(v, 0, 1)) * inside
-    total = np.where(inside, reach + wall.upper_px * min(1.0, wall.reach_px / 3), 0)
+    reach = (wall.reach_px * (1 + wall.heel_rise * np.clip(v, 0, 1)) * inside).astype(np.float32)
+    upper = wall.upper_px * min(1.0, wall.reach_px / 3)
     height = np.full(inside.shape, -1.0, np.float32)
     dx, dy = np.cos(wall.angle), np.sin(wall.angle)
-    size = inside.shape[::-1]
-    for t in range(int(np.ceil(total.max())), 0, -1):
-        m = np.float32([[1, 0, t * dx], [0, 1, t * dy]])
-        moved = cv2.warpAffine((total >= t).astype(np.uint8), m, size, flags=cv2.INTER_NEAREST) > 0
-        wall_share = cv2.warpAffine((t / np.maximum(reach, 1e-3)).astype(np.float32), m, size, flags=cv2.INTER_NEAREST)
-        upper_share = cv2.warpAffine(((t - reach) / max(wall.upper_px, 1)).astype(np.float32), m, size, flags=cv2.INTER_NEAREST)
-        height[moved] = np.where(wall_share[moved] <= 1, wall_share[moved], 1 + np.clip(upper_share[moved], 0, 1))
+    for t in range(int(np.ceil(reach.max() + upper)), 0, -1):
+        moved_reach = _shifted(reach, int(round(t * dx)), int(round(t * dy)), 0.0)
+        layer = (moved_reach > 0) & (moved_reach + upper >= t)
+        wall_share = t / np.maximum(moved_reach, 1e-3)
+        upper_share = 1 + np.clip((t - moved_reach) / max(upper, 1e-3), 0, 1)
+        height[layer] = np.where(wall_share <= 1, wall_share, upper_share)[layer]
     rim = cv2.dilate(inside.astype(np.uint8), _disc(wall.rim_px)) > 0
     height[rim & (height < 0)] = 0.3
     height[inside] = -1.0

@@ -37,7 +37,7 @@ def attributes() -> list[dict]:
         worn = worn_look(spec, mixed_looks)
         rows.append({"label": spec.label, "tread_family": shoe.tread.family, "outline": shoe.outline.shape,
                      "construction": shoe.construction.kind, "flex_grooves": shoe.construction.flex_grooves,
-                     "two_compounds": shoe.construction.two_compounds, "rubber": look.rubber,
+                     "two_compounds": shoe.construction.two_compounds, "shank": shoe.construction.shank, "rubber": look.rubber,
                      "second_rubber": look.second_rubber, "foam_colour": look.foam, "upper_colour": look.upper,
                      "light_azimuth_band": int(look.light.azimuth // (np.pi / 2)),
                      "light_elevation_band": int(look.light.elevation_deg // 10), "ambient_band": int(look.light.ambient // 0.15),
@@ -52,7 +52,7 @@ def attributes() -> list[dict]:
     return rows
 
 
-@pytest.mark.parametrize("attribute", ["tread_family", "outline", "construction", "flex_grooves", "two_compounds", "rubber",
+@pytest.mark.parametrize("attribute", ["tread_family", "outline", "construction", "flex_grooves", "two_compounds", "shank", "rubber",
                                        "second_rubber", "foam_colour", "upper_colour", "light_azimuth_band",
                                        "light_elevation_band", "ambient_band", "gloss_band", "sidewall_band",
                                        "worn_tone_band", "worn_look", "surface", "background", "side", "orientation",

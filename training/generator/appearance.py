@@ -36,7 +36,7 @@ from training.generator.outline import Outline
 from training.generator.relief import Light, light_relief
 from training.generator.settings import WORN_LOOKS, Outsole
 from training.generator.sidewall import PAD, Sidewall, paint_sides, sample_sidewall
-from training.generator.tread import FOAM, SECOND_RUBBER, Tread
+from training.generator.tread import FOAM, SECOND_RUBBER, SHANK, Tread
 from training.generator.wear import Wear
 
 # Rubber colours (RGB 0-255): black and greys dominate real outsoles, then
@@ -49,6 +49,7 @@ RUBBER = {
 }
 MIDSOLE = [(235, 235, 230), (240, 238, 225), (200, 200, 205), (40, 40, 42), (230, 90, 60), (70, 120, 210), (180, 230, 60), (120, 120, 125)]
 UPPER = [(30, 30, 35), (200, 200, 205), (40, 60, 140), (180, 40, 40), (60, 60, 60), (230, 120, 40), (120, 70, 160), (30, 110, 90)]
+SHANK_PLASTIC = [(30, 30, 35), (200, 40, 40), (40, 90, 200), (230, 200, 40), (150, 150, 160), (60, 180, 170)]
 DIRT = [(110, 90, 65), (140, 125, 100), (90, 85, 80), (160, 150, 130)]
 
 
@@ -128,6 +129,7 @@ def sample_look(rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER)
                   float(rng.uniform(0.15, 0.6)), float(rng.uniform(0.0, 0.5)))
     colours = {"main": _jitter(RUBBER[name][0], rng), "second": _jitter(RUBBER[second][0], rng),
                "foam": _jitter(MIDSOLE[foam], rng, 8), "upper": _jitter(UPPER[upper], rng, 10),
+               "shank": _jitter(SHANK_PLASTIC[int(rng.integers(len(SHANK_PLASTIC)))], rng, 10),
                "dust": _jitter((150, 142, 128), rng, 10), "dirt": _jitter(DIRT[int(rng.integers(len(DIRT)))], rng, 10)}
     return LookParams(name, second, foam, upper, light, sample_sidewall(rng), colours)
 
@@ -152,6 +154,7 @@ def _worn_albedo(tread: Tread, wear: Wear, scuff: np.ndarray, outsole: Outsole, 
     albedo[tread.material == SECOND_RUBBER] = c["second"]
     foam = tread.material == FOAM
     albedo[foam] = c["foam"] * (0.92 + 0.05 * _noise(rng, (H, W), 0.8)[foam][:, None])   # pebbled foam skin
+    albedo[tread.material == SHANK] = c["shank"]
     luminance = albedo.mean(axis=2, keepdims=True)
     # Abraded rubber changes colour the shoe's worn way, by the shoe's tone: towards dust (dark rubber lightens,
     # light rubber greys), darker, or hardly at all. The skin goes first (scuff, by depth in mm), the bulk of the

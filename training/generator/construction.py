@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from training.generator.outline import Outline
-from training.generator.tread import FOAM, SECOND_RUBBER, Tread, soft_step
+from training.generator.tread import FOAM, SECOND_RUBBER, SHANK, Tread, soft_step
 
 #: Construction kinds, drawn with equal odds (the least assuming: real shares are not known).
 CONSTRUCTIONS = ("sheet", "pods", "segmented")
@@ -33,6 +33,7 @@ class Construction:
     flex_grooves: int        # deep transverse grooves across the forefoot
     centre_groove: bool      # a deep groove along the sole's mid-line
     two_compounds: bool      # segments or pods alternate between two rubbers
+    shank: bool              # a plastic plate under the arch, seen where the foam shows
 
 
 def sample_construction(rng: np.random.Generator, kinds: tuple[str, ...] = CONSTRUCTIONS) -> Construction:
@@ -40,7 +41,7 @@ def sample_construction(rng: np.random.Generator, kinds: tuple[str, ...] = CONST
     kind = str(rng.choice(kinds))
     grooves = int(rng.integers(2, 6)) if kind == "segmented" else int(rng.choice([0, 0, 1, 2, 3]))
     return Construction(kind, grooves, bool(rng.random() < (0.7 if kind == "segmented" else 0.25)),
-                        bool(rng.random() < 0.4))
+                        bool(rng.random() < 0.4), bool(rng.random() < 0.3))
 
 
 def _ellipse(u: np.ndarray, v: np.ndarray, cu: float, cv: float, ru: float, rv: float, power: float) -> np.ndarray:
@@ -104,6 +105,14 @@ def build_outsole(tread: Tread, outline: Outline, c: Construction, rng: np.rando
     edge = soft_step(cv2.distanceTransform(rubber.astype(np.uint8), cv2.DIST_L2, 3) - 1.0, 2.0)
     height = np.where(rubber, base + (1 - base) * height, 0.0) * np.maximum(edge, 0.0)
     material[~rubber & outline.inside] = FOAM
+    if c.shank:   # a torsion plate across the arch: an elongated or waisted shape in its own plastic
+        u, v = outline.u, outline.v
+        waist = 1 - rng.uniform(0, 0.5) * np.exp(-((v - 0.52) / 0.05) ** 2)
+        plate = _ellipse(u, v, rng.uniform(0.4, 0.6), rng.uniform(0.5, 0.55), rng.uniform(0.15, 0.3) * waist,
+                         rng.uniform(0.07, 0.12), float(rng.uniform(2, 4))) > 0
+        plate &= material == FOAM
+        material[plate] = SHANK
+        height[plate] = float(rng.uniform(0.05, 0.2))
     if c.two_compounds:
         pieces = _segments(outline, ~rubber)
         second = rng.random(int(pieces.max()) + 1) < 0.5

@@ -57,7 +57,7 @@ class Sample:
     def build_row(self) -> dict[str, object]:
         """How the shoe is built, lit and seen (manifest columns the shortcut test checks against the class)."""
         drawn, c = self.look.drawn, self.construction
-        return {"construction": c.kind, "flex_grooves": c.flex_grooves, "two_compounds": int(c.two_compounds),
+        return {"construction": c.kind, "flex_grooves": c.flex_grooves, "two_compounds": int(c.two_compounds), "shank": int(c.shank),
                 "second_rubber": drawn.second_rubber, "foam_colour": drawn.foam, "upper_colour": drawn.upper,
                 "light_azimuth_deg": round(float(np.rad2deg(drawn.light.azimuth)), 1),
                 "light_elevation_deg": round(drawn.light.elevation_deg, 1), "light_ambient": round(drawn.light.ambient, 3),

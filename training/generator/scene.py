@@ -17,7 +17,7 @@ from inference.taxonomy import nearest_quarter
 from training.generator.appearance import SoleLook
 from training.generator.settings import GeneratorSettings
 
-BACKGROUNDS = ("wood_floor", "table", "paper", "cardboard", "grass", "carpet", "tiles", "concrete")
+BACKGROUNDS = ("wood_floor", "table", "paper", "cardboard", "grass", "carpet", "tiles", "concrete", "bedding")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,14 @@ def background(kind: str, rng: np.random.Generator, h: int, w: int) -> np.ndarra
         img *= (1 + grain * texture(rng, h, w, 0.8) + grain * texture(rng, h, w, 25))[..., None]
     elif kind == "grass":
         img = base((70, 120, 45), 20)[None, None] * (1 + 0.25 * texture(rng, h, w, 0.7, 5) + 0.15 * texture(rng, h, w, 20))[..., None]
+    elif kind == "bedding":   # a duvet or sheet: soft folds, sometimes a printed pattern
+        colour = base(tuple(int(c) for c in rng.integers(120, 245, 3)), 10)
+        folds = texture(rng, h, w, rng.uniform(15, 40), rng.uniform(0.3, 3))
+        img = colour[None, None] * (1 + 0.12 * folds + 0.02 * texture(rng, h, w, 0.7))[..., None]
+        if rng.random() < 0.4:
+            period = rng.uniform(25, 60)
+            dots = (np.hypot((xx % period) - period / 2, (yy % period) - period / 2) < period * 0.15)
+            img[dots] *= np.array(rng.uniform(0.4, 0.9, 3), np.float32)
     elif kind == "carpet":
         img = base(tuple(int(c) for c in rng.integers(30, 200, 3)), 10)[None, None] * (1 + 0.18 * texture(rng, h, w, 0.6) + 0.08 * texture(rng, h, w, 10))[..., None]
     else:  # tiles

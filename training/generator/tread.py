@@ -20,8 +20,10 @@ FAMILIES = (
     "pivot_circles", "trail_lugs", "mixed_zones", "herringbone",
 )
 
-#: Material codes in the material map (FOAM: exposed midsole foam, recessed: it never meets the ground).
-MAIN_RUBBER, SECOND_RUBBER, FOAM = 0, 1, 2
+#: Material codes in the material map. FOAM: exposed midsole foam; SHANK: a moulded plastic plate under the arch.
+#: Both are recessed: they never meet the ground, so they never wear (GROUND_FREE).
+MAIN_RUBBER, SECOND_RUBBER, FOAM, SHANK = 0, 1, 2, 3
+GROUND_FREE = (FOAM, SHANK)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from inference.taxonomy import load_taxonomy
 from inference.zones import zone_index_map, zone_means
 from training.generator.gait import Gait
 from training.generator.outline import GRID_H, GRID_W, SOLE_PX, Outline, uv_to_xy
-from training.generator.tread import FOAM, Tread
+from training.generator.tread import GROUND_FREE, Tread
 
 COARSE = 4            # abrasion is smooth: simulate it on a 4x coarser grid
 STEPS_PER_SEGMENT = 8
@@ -81,7 +81,7 @@ def simulate_wear(outline: Outline, tread: Tread, gait: Gait, abrasion_mm: float
     """Depth lost (mm) after the runner's mileage, and the zone scores measured on it."""
     scale = abrasion_mm * (gait.mileage_km / 500) * (gait.body_mass_kg / 70) * gait.abrasion
     depth = abrasion_field(outline, gait, rng) * scale
-    rubber = outline.inside & (tread.material != FOAM)
+    rubber = outline.inside & ~np.isin(tread.material, GROUND_FREE)
     depth = np.where(rubber, depth, 0).astype(np.float32)
     fraction = np.clip(depth / tread.depth_mm, 0, 1).astype(np.float32)
     taxonomy = load_taxonomy()

@@ -322,3 +322,17 @@ def test_real_photos_are_set_beside_the_generated_soles_most_like_them(tmp_path)
                              "--preview-per-class", "1"], capture_output=True, text=True,
                             env={**os.environ, "SOLEWEAR_REAL_SOLES": str(tmp_path / "empty")})
     assert result.returncode == 0 and "no real sole photos" in result.stdout and not (tmp_path / "p-real.png").exists()
+
+
+def test_sole_free_photos_come_in_the_kinds_asked_for_and_a_wrong_kind_stops_the_config():
+    """Sole-shaped negatives (a shoe from above, an insole, a bare foot) are among the kinds; a run may choose some."""
+    from training.config import load_config
+    from training.generator.negatives import KINDS, negative_kind, render_negative
+
+    assert {negative_kind(seed) for seed in range(300)} == set(KINDS)
+    assert {negative_kind(seed, ("wall", "insole")) for seed in range(60)} == {"wall", "insole"}
+    first = render_negative(7, (96, 144), ("insole",))
+    assert first.shape == (144, 96, 3) and np.array_equal(first, render_negative(7, (96, 144), ("insole",)))
+    assert load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"), ["augment.negative_kinds=[wall, insole]"]).augment.negative_kinds == ["wall", "insole"]
+    with pytest.raises(Exception, match="negative_kinds must be some of"):
+        load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"), ["augment.negative_kinds=[sock]"])

@@ -86,9 +86,19 @@ class AugmentCfg(_Strict):
     scene_p: float = Field(0.35, ge=0, le=1)      # share of whole-photo views (presence, box, pose)
     negative_p: float = Field(0.08, ge=0, le=1)   # share of sole-free photos
     natural_p: float = Field(0.0, ge=0, le=1)     # of those, share cut from real photos (training.natural_photos)
+    negative_kinds: list[str] | None = None       # which generated sole-free kinds (negatives.KINDS); None: all
     pose_p: float = Field(0.5, ge=0, le=1)
     box_jitter: float = Field(0.06, ge=0, le=0.5)
     photometric: bool = True
+
+    @model_validator(mode="after")
+    def _known_negative_kinds(self) -> "AugmentCfg":
+        """A typo in a kind would only surface inside a data-loading worker mid-run: say so when the config loads."""
+        from training.generator.negatives import KINDS
+
+        if self.negative_kinds is not None and (not self.negative_kinds or set(self.negative_kinds) - set(KINDS)):
+            raise ValueError(f"augment.negative_kinds must be some of {list(KINDS)}; got {self.negative_kinds}")
+        return self
 
 
 class LossCfg(_Strict):

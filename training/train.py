@@ -281,7 +281,7 @@ def _run_meta(cfg: TrainConfig, pre: Preprocessor, train_records: list, val_reco
         # The sets' identities, so `solewear evaluate` can warn when asked to score one of them.
         "manifests": {"trained": _digests(cfg.data.sources), "validated": _digests([cfg.data.val] if cfg.data.val else [])},
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
-        "negative_kinds": list(NEGATIVE_KINDS) if cfg.augment.negative_p > 0 else [],
+        "negative_kinds": list(cfg.augment.negative_kinds or NEGATIVE_KINDS) if cfg.augment.negative_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
 

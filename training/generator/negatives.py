@@ -11,6 +11,8 @@ camera as the positives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -151,21 +153,24 @@ def _bare_foot(img: np.ndarray, rng: np.random.Generator) -> None:
 SOLE_SHAPED = {"shoe_top_view": _shoe_top_view, "insole": _insole, "bare_foot": _bare_foot}
 
 
-def _draw(seed: int, size: tuple[int, int] | None) -> tuple[np.random.Generator, PhotoParams, str]:
-    """The seed's stream, its photo conditions and its kind: the first draws of every negative."""
+def _draw(seed: int, size: tuple[int, int] | None, kinds: Sequence[str]) -> tuple[np.random.Generator, PhotoParams, str]:
+    """The seed's stream, its photo conditions and its kind (one of `kinds`): the first draws of every negative."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"negative kinds must be some of {list(KINDS)}; got {list(kinds)}")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 3]))
     params = sample_photo_params(load_settings(), rng, size)
-    return rng, params, str(rng.choice(KINDS))
+    return rng, params, str(rng.choice(list(kinds)))
 
 
-def negative_kind(seed: int) -> str:
+def negative_kind(seed: int, kinds: Sequence[str] = KINDS) -> str:
     """What the negative of `seed` shows, without rendering it."""
-    return _draw(seed, None)[2]
+    return _draw(seed, None, kinds)[2]
 
 
-def render_negative(seed: int, size: tuple[int, int] | None = None) -> np.ndarray:
-    """A sole-free photo (uint8 RGB), fully determined by `seed`."""
-    rng, params, kind = _draw(seed, size)
+def render_negative(seed: int, size: tuple[int, int] | None = None, kinds: Sequence[str] = KINDS) -> np.ndarray:
+    """A sole-free photo (uint8 RGB) of one of `kinds`, fully determined by `seed` and the kinds."""
+    rng, params, kind = _draw(seed, size, kinds)
     h, w = params.height, params.width
     if kind == "landscape":
         img = _landscape(rng, h, w)

@@ -324,13 +324,24 @@ def test_worn_look_table_renders_the_same_soles_in_every_look_and_evaluates_each
     table = worn_look_table(ckpt, test_set, n=8, workers=1)
     assert [r["look"] for r in table] == list(WORN_LOOKS) and all(r["photos"] == 8 for r in table)
     assert all(sum(b["images"] for b in r["by_severity"]) == 8 for r in table)
-    # The default generator draws dusty only, so the dusty rendering is the test set's own first 8 photos again.
+    # A photo rendered again in its own worn look is the same photo: on the test set's dusty photos alone, the
+    # table's dusty row is their own evaluation.
+    dusty = tmp_path / "dusty"
+    shutil.copytree(test_set, dusty)
+    with open(dusty / "manifest.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, [r for r in reader if r["worn_look"] == "dusty"]
+    assert len(rows) >= 3
+    with open(dusty / "manifest.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    again = worn_look_table(ckpt, dusty, n=len(rows), workers=1)
+    assert again[list(WORN_LOOKS).index("dusty")]["macro_f1"] == evaluate(ckpt, dusty, progress=False)["macro_f1"]
     first = tmp_path / "first8"
     shutil.copytree(test_set, first)
     lines = (first / "manifest.csv").read_text().splitlines()
     (first / "manifest.csv").write_text("\n".join(lines[:9]) + "\n")
-    own = evaluate(ckpt, first, progress=False)
-    assert table[0]["macro_f1"] == own["macro_f1"]
     # Photos this generator would not render again are refused, not compared; real photos (no seeds) give no table.
     (first / "images" / "000000.jpg").write_bytes((first / "images" / "000001.jpg").read_bytes())
     with pytest.raises(DataError, match="generate the test set again"):

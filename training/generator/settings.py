@@ -16,11 +16,11 @@ from inference.taxonomy import load_taxonomy
 
 Range = tuple[float, float]
 
-#: Which way abraded rubber changes colour (appearance.py), in words for people.
+#: Which way abraded rubber changes colour (appearance.py), in words for people: bands of a continuous tone.
 WORN_LOOKS = {
     "dusty": "dusty (dark rubber lightens, light rubber greys)",
     "grimy": "grimy (rubbed rubber darkens)",
-    "bare": "bare (keeps its colour: flattened lugs, streaks and polish only)",
+    "bare": "bare (about its own colour: flattened lugs, streaks and polish show)",
 }
 
 

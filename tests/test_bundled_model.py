@@ -108,9 +108,9 @@ def test_sole_free_photos_are_refused(predictor):
     """Empty surfaces, walls, shoes seen from the side or above, insoles, feet drawn by the generator (seeds unseen
     in training), of the kinds the model trained on (a model made before a kind existed is not held to it; the
     model card reports how it does on them)."""
-    from training.generator.negatives import FIRST_KINDS, negative_kind, render_negative
+    from training.generator.negatives import negative_kind, render_negative, trained_kinds
 
-    trained = set(predictor.meta.get("negative_kinds", FIRST_KINDS))
+    trained = set(trained_kinds(predictor.meta))
     seeds = [seed for seed in range(900_000, 900_100) if negative_kind(seed) in trained][:30]
     preds = predictor.predict_batch([_jpeg(Image.fromarray(render_negative(seed))) for seed in seeds])
     refused = sum("no_sole_found" in p[0].flags for p in preds)

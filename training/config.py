@@ -91,6 +91,13 @@ class AugmentCfg(_Strict):
     box_jitter: float = Field(0.06, ge=0, le=0.5)
     photometric: bool = True
 
+    @property
+    def sole_free_kinds(self) -> tuple[str, ...]:
+        """The generated sole-free kinds this run draws: the configured ones, or every kind."""
+        from training.generator.negatives import KINDS
+
+        return tuple(self.negative_kinds) if self.negative_kinds else KINDS
+
     @model_validator(mode="after")
     def _known_negative_kinds(self) -> "AugmentCfg":
         """A typo in a kind would only surface inside a data-loading worker mid-run: say so when the config loads."""

@@ -115,7 +115,7 @@ def sole_free_check(predictor: Predictor) -> dict:
     A photo counts as unseen only if the checkpoint's record of its natural
     negatives does not name it; a checkpoint without that record is reported as such.
     """
-    from training.generator.negatives import FIRST_KINDS, negative_kind, render_negative
+    from training.generator.negatives import negative_kind, render_negative, trained_kinds
     from training.natural_photos import held_out_photos
 
     seeds = [900_000 + i for i in range(100)]
@@ -127,7 +127,7 @@ def sole_free_check(predictor: Predictor) -> dict:
     recorded = predictor.meta.get("natural_negatives")
     return {"generated_refused": sum("no_sole_found" in p[0].flags for p in generated) / len(generated),
             "generated_by_kind": {k: [sum(v), len(v)] for k, v in sorted(by_kind.items())},
-            "kinds_trained_on": predictor.meta.get("negative_kinds", list(FIRST_KINDS)),
+            "kinds_trained_on": trained_kinds(predictor.meta),
             "natural": {k: "no_sole_found" in v.flags for k, v in natural.items()},
             "natural_seen_in_training": None if recorded is None else sorted(set(recorded) & set(natural)),
             "natural_training_photos": recorded}
@@ -352,7 +352,9 @@ def _sole_free_line(sole_free: dict) -> str:
     line = (f"- Photos without a sole: {_pct(sole_free['generated_refused'])} of 100 generated sole-free photos are refused "
             f"(`no_sole_found`); of {len(natural)} natural photos (a face, a cat, coffee, a rocket, a temple, a flower), "
             f"{refused} are refused: " + ", ".join(f"{k} {'refused' if v else 'NOT refused'}" for k, v in natural.items()) + ". ")
-    unseen = {k: v for k, v in sole_free.get("generated_by_kind", {}).items() if k not in sole_free.get("kinds_trained_on", [k])}
+    by_kind = sole_free.get("generated_by_kind", {})
+    trained = set(sole_free.get("kinds_trained_on", by_kind))   # facts written before the record: no kind unseen
+    unseen = {k: v for k, v in by_kind.items() if k not in trained}
     if unseen:
         line += ("Sole-free kinds this model never trained on, refused: " + ", ".join(
             f"{k.replace('_', ' ')} {n} of {total}" for k, (n, total) in unseen.items()) + ". ")

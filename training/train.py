@@ -45,7 +45,6 @@ from training.data import (
 )
 from training.finetune import parent_record, start_from
 from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
-from training.generator.negatives import KINDS as NEGATIVE_KINDS
 from training.evaluate import Collected, manifest_digest
 from training.metrics import classification_report, temperature_record
 from training.natural_photos import natural_photo_names
@@ -281,7 +280,7 @@ def _run_meta(cfg: TrainConfig, pre: Preprocessor, train_records: list, val_reco
         # The sets' identities, so `solewear evaluate` can warn when asked to score one of them.
         "manifests": {"trained": _digests(cfg.data.sources), "validated": _digests([cfg.data.val] if cfg.data.val else [])},
         "natural_negatives": natural_photo_names() if cfg.augment.natural_p > 0 else [],
-        "negative_kinds": list(cfg.augment.negative_kinds or NEGATIVE_KINDS) if cfg.augment.negative_p > 0 else [],
+        "negative_kinds": list(cfg.augment.sole_free_kinds) if cfg.augment.negative_p > 0 else [],
         "init_from": None if cfg.model.init_from is None else parent_record(cfg.model.init_from),
     }
 

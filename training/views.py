@@ -29,7 +29,6 @@ from training.augment import MAX_TURN_DEG, Targets, geometric, photometric, pose
 from training.config import AugmentCfg
 from training.data import Record, read_wear_map, record_box
 from training.generator.dataset import derive_seed
-from training.generator.negatives import KINDS as NEGATIVE_KINDS
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
 from training.natural_photos import natural_negative
@@ -158,7 +157,7 @@ class SoleViews(Dataset):
             seed = derive_seed(self.seed, self.epoch, index)
             negative = natural_negative(seed, self.negative_size) if rng.random() < self.augment.natural_p else None
             if negative is None:
-                negative = render_negative(seed, self.negative_size, self.augment.negative_kinds or NEGATIVE_KINDS)
+                negative = render_negative(seed, self.negative_size, self.augment.sole_free_kinds)
             return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear(), MAX_TURN_DEG), sole=0.0)
         image, box, rec, wear = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:

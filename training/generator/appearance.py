@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from training.generator.outline import Outline
-from training.generator.relief import Light, light_relief
+from training.generator.relief import LIGHT_ELEVATION_DEG, Light, light_relief
 from training.generator.settings import WORN_LOOKS, Outsole
 from training.generator.sidewall import PAD, Sidewall, paint_sides, sample_sidewall
 from training.generator.tread import FOAM, SECOND_RUBBER, SHANK, Tread
@@ -66,6 +66,9 @@ class WornLook:
     def __post_init__(self) -> None:
         if self.kind not in WORN_LOOKS:
             raise ValueError(f"unknown worn look {self.kind!r}; known: {list(WORN_LOOKS)}")
+        low, high = TONE_BANDS[self.kind]
+        if not low <= self.tone <= high:
+            raise ValueError(f"a {self.kind} look has a tone in [{low:.2f}, {high:.2f}], not {self.tone}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class LookParams:
     upper: int           # index into UPPER
     light: Light
     sidewall: Sidewall
-    colours: dict[str, np.ndarray]   # jittered RGB in [0, 1]: main, second, foam, upper, dust, dirt
+    colours: dict[str, np.ndarray]   # jittered RGB in [0, 1]: main, second, foam, upper, shank, dust, dirt
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,16 @@ class SoleLook:
     alpha: np.ndarray    # (H, W) float32 coverage of sole + visible upper
     sole: np.ndarray     # (H, W) bool: outsole + midsole sidewall (the sole mask)
     drawn: LookParams    # the colours, light and view it was rendered with
-    worn_look: str
+    worn: WornLook       # how its rubbed rubber changed colour
     pad: int = PAD       # grid pixels added on every side (the wear map must be padded alike)
 
     @property
     def rubber_colour(self) -> str:
         return self.drawn.rubber
+
+    @property
+    def worn_look(self) -> str:
+        return self.worn.kind
 
 
 def sample_worn_look(outsole: Outsole, rng: np.random.Generator, looks: dict[str, float] | None = None) -> WornLook:
@@ -115,7 +122,7 @@ def _jitter(rgb: tuple[int, int, int], rng: np.random.Generator, amount: float =
 
 
 def sample_look(rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER),
-                light_elevation_deg: tuple[float, float] = (30.0, 70.0)) -> LookParams:
+                light_elevation_deg: tuple[float, float] = LIGHT_ELEVATION_DEG) -> LookParams:
     """The sole's colours (rubbers from `rubbers`), light and view, from the shoe's appearance stream."""
     names = list(rubbers)
     probs = np.array([RUBBER[n][1] for n in names])
@@ -139,7 +146,7 @@ def _noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np
     return cv2.GaussianBlur(n, (0, 0), sigma) * sigma if sigma > 0 else n
 
 
-def scuff_of(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
+def _scuff(depth_mm: np.ndarray, skin_mm: float, exponent: float) -> np.ndarray:
     """How much of the moulded finish is rubbed off (0..1): a power of the depth lost, all of it at `skin_mm`."""
     return np.clip(depth_mm / skin_mm, 0, 1).astype(np.float32) ** exponent
 
@@ -180,10 +187,9 @@ def _dirty(albedo: np.ndarray, shade: np.ndarray, cavity: np.ndarray, inside: np
     blotch = _noise(rng, (H, W), 6) + 0.6 * _noise(rng, (H, W), 1.5)
     amount = np.clip((cavity * 2.5 + 0.3 * blotch - (1 - dirt)) * dirt * 1.6, 0, 0.85)[..., None]
     albedo = albedo * (1 - amount) + colour * amount
-    for _ in range(int(rng.integers(0, 1 + 8 * dirt))):
-        ys, xs = np.nonzero((cavity > 0.3) & inside)
-        if len(ys) == 0:
-            break
+    stones = int(rng.integers(0, 1 + 8 * dirt))
+    ys, xs = np.nonzero((cavity > 0.3) & inside)   # where a stone can lodge
+    for _ in range(stones if len(ys) else 0):
         k = int(rng.integers(len(ys)))
         stone = np.zeros((H, W), np.uint8)
         cv2.ellipse(stone, (int(xs[k]), int(ys[k])), (int(rng.integers(2, 5)), int(rng.integers(2, 4))), float(rng.uniform(0, 180)), 0, 360, 255, -1)
@@ -194,13 +200,13 @@ def _dirty(albedo: np.ndarray, shade: np.ndarray, cavity: np.ndarray, inside: np
 
 def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole: Outsole, worn: WornLook,
                 rng: np.random.Generator, rubbers: Sequence[str] = tuple(RUBBER),
-                light_elevation_deg: tuple[float, float] = (30.0, 70.0)) -> SoleLook:
+                light_elevation_deg: tuple[float, float] = LIGHT_ELEVATION_DEG) -> SoleLook:
     """Light the worn height map and paint it (rubber colours and light height drawn from the given ranges).
 
     The steps draw from `rng` in a fixed order, so a shoe seed always gives the same sole.
     """
     look = sample_look(rng, rubbers, light_elevation_deg)
-    scuff = scuff_of(wear.depth_mm, rng.uniform(*outsole.skin_mm), outsole.scuff_exponent)
+    scuff = _scuff(wear.depth_mm, rng.uniform(*outsole.skin_mm), outsole.scuff_exponent)
     lit = light_relief(outline, tread, wear, look.light, scuff)
     albedo = _worn_albedo(tread, wear, scuff, outsole, worn, look, rng)
     if dirt > 0.02:
@@ -210,4 +216,4 @@ def render_sole(outline: Outline, tread: Tread, wear: Wear, dirt: float, outsole
     rgb = np.pad(np.clip(rgb, 0, 1), ((PAD, PAD), (PAD, PAD), (0, 0)))
     inside, v = (np.pad(a, PAD, mode=m) for a, m in ((outline.inside, "constant"), (outline.v, "edge")))
     sole, alpha = paint_sides(rgb, inside, v, look.sidewall, look.colours["foam"], look.colours["upper"], rng)
-    return SoleLook(rgb.astype(np.float32), alpha, sole, look, worn.kind)
+    return SoleLook(rgb.astype(np.float32), alpha, sole, look, worn)

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from training.generator.outline import Outline
-from training.generator.tread import FOAM, SECOND_RUBBER, SHANK, Tread, soft_step
+from training.generator.tread import FOAM, SECOND_RUBBER, SHANK, Tread, soft_step, superellipse
 
 #: Construction kinds, drawn with equal odds (the least assuming: real shares are not known).
 CONSTRUCTIONS = ("sheet", "pods", "segmented")
@@ -44,11 +44,6 @@ def sample_construction(rng: np.random.Generator, kinds: tuple[str, ...] = CONST
                         bool(rng.random() < 0.4), bool(rng.random() < 0.3))
 
 
-def _ellipse(u: np.ndarray, v: np.ndarray, cu: float, cv: float, ru: float, rv: float, power: float) -> np.ndarray:
-    """Signed inside-ness of a superellipse in (u, v) (positive inside), for pod shapes."""
-    return 1 - (np.abs((u - cu) / ru) ** power + np.abs((v - cv) / rv) ** power)
-
-
 def _pods(outline: Outline, rng: np.random.Generator) -> np.ndarray:
     """Where rubber pods sit: heel, forefoot and toe and a strip along the outer midfoot; the rest is foam.
 
@@ -57,13 +52,13 @@ def _pods(outline: Outline, rng: np.random.Generator) -> np.ndarray:
     """
     u, v = outline.u, outline.v
     power = float(rng.uniform(2.5, 6))
-    heel = _ellipse(u, v, rng.uniform(0.45, 0.6), rng.uniform(0.85, 0.88), rng.uniform(0.5, 0.75), rng.uniform(0.1, 0.15), power)
-    fore = _ellipse(u, v, rng.uniform(0.4, 0.55), rng.uniform(0.2, 0.24), rng.uniform(0.55, 0.8), rng.uniform(0.13, 0.16), power)
+    heel = superellipse(u, v, rng.uniform(0.45, 0.6), rng.uniform(0.85, 0.88), rng.uniform(0.5, 0.75), rng.uniform(0.1, 0.15), power)
+    fore = superellipse(u, v, rng.uniform(0.4, 0.55), rng.uniform(0.2, 0.24), rng.uniform(0.55, 0.8), rng.uniform(0.13, 0.16), power)
     pods = np.maximum(heel, fore)
-    strip = _ellipse(u, v, rng.uniform(0.78, 0.9), 0.55, rng.uniform(0.12, 0.25), rng.uniform(0.18, 0.3), power)
+    strip = superellipse(u, v, rng.uniform(0.78, 0.9), 0.55, rng.uniform(0.12, 0.25), rng.uniform(0.18, 0.3), power)
     pods = np.maximum(pods, strip)
     if rng.random() < 0.5:   # a separate heel pod on the outer corner, where many shoes put harder rubber
-        corner = _ellipse(u, v, rng.uniform(0.65, 0.8), rng.uniform(0.86, 0.92), rng.uniform(0.2, 0.35), rng.uniform(0.06, 0.1), power)
+        corner = superellipse(u, v, rng.uniform(0.65, 0.8), rng.uniform(0.86, 0.92), rng.uniform(0.2, 0.35), rng.uniform(0.06, 0.1), power)
         pods = np.maximum(pods, corner)
     return pods > 0
 
@@ -86,13 +81,6 @@ def _groove_mask(outline: Outline, c: Construction, rng: np.random.Generator) ->
     return cv2.dilate(grooves.astype(np.uint8), np.ones((kernel, kernel), np.uint8)) > 0
 
 
-def _segments(outline: Outline, grooves: np.ndarray) -> np.ndarray:
-    """Label each piece of rubber left between the grooves (for alternating compounds)."""
-    pieces = (outline.inside & ~grooves).astype(np.uint8)
-    _, labels = cv2.connectedComponents(pieces, connectivity=4)
-    return labels
-
-
 def build_outsole(tread: Tread, outline: Outline, c: Construction, rng: np.random.Generator) -> Tread:
     """The tread laid onto the construction: recessed foam between pods and in grooves, compounds per piece."""
     height, material = tread.height.copy(), tread.material.copy()
@@ -108,13 +96,13 @@ def build_outsole(tread: Tread, outline: Outline, c: Construction, rng: np.rando
     if c.shank:   # a torsion plate across the arch: an elongated or waisted shape in its own plastic
         u, v = outline.u, outline.v
         waist = 1 - rng.uniform(0, 0.5) * np.exp(-((v - 0.52) / 0.05) ** 2)
-        plate = _ellipse(u, v, rng.uniform(0.4, 0.6), rng.uniform(0.5, 0.55), rng.uniform(0.15, 0.3) * waist,
+        plate = superellipse(u, v, rng.uniform(0.4, 0.6), rng.uniform(0.5, 0.55), rng.uniform(0.15, 0.3) * waist,
                          rng.uniform(0.07, 0.12), float(rng.uniform(2, 4))) > 0
         plate &= material == FOAM
         material[plate] = SHANK
         height[plate] = float(rng.uniform(0.05, 0.2))
     if c.two_compounds:
-        pieces = _segments(outline, ~rubber)
+        _, pieces = cv2.connectedComponents(rubber.astype(np.uint8), connectivity=4)   # each piece of rubber
         second = rng.random(int(pieces.max()) + 1) < 0.5
         material[rubber & second[pieces]] = SECOND_RUBBER
     return replace(tread, height=height.astype(np.float32), material=material)

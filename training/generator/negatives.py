@@ -25,6 +25,7 @@ from training.generator.scene import (
     draw_hand,
     draw_ruler,
     lighting,
+    paint,
     sample_photo_params,
     texture,
 )
@@ -34,6 +35,11 @@ from training.generator.settings import load_settings
 KINDS = ("surface", "landscape", "wall", "shoe_side_view", "blobs", "shoe_top_view", "insole", "bare_foot")
 #: The kinds a checkpoint trained before 2026-12-04 saw; newer checkpoints record theirs (`negative_kinds`).
 FIRST_KINDS = KINDS[:5]
+
+
+def trained_kinds(meta: dict) -> list[str]:
+    """The sole-free kinds a checkpoint learned to refuse (its record, or the first five for older checkpoints)."""
+    return list(meta.get("negative_kinds", FIRST_KINDS))
 
 
 def _landscape(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -93,14 +99,16 @@ def _placed(rng: np.random.Generator, h: int, w: int, from_v: float = 0.0) -> tu
     return cover, outline, m
 
 
-def _paint(img: np.ndarray, cover: np.ndarray, colour: np.ndarray, shade: np.ndarray | None = None) -> None:
-    shade = np.ones(cover.shape, np.float32) if shade is None else shade
-    img[:] = img * (1 - cover[..., None]) + (colour * shade[..., None]) * cover[..., None]
-
-
 def _canon_points(outline: Outline, m: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Points of the sole's (u, v) frame in the photo (through the placement `m`)."""
     x, y = uv_to_xy(outline, u, v)
     return (np.column_stack([x, y, np.ones_like(x)]) @ m.T).astype(np.int32)
+
+
+def _oval(outline: Outline, m: np.ndarray, cu: float, cv: float, ru: float, rv: float) -> np.ndarray:
+    """An oval of the sole's (u, v) frame as a photo polygon: a collar opening, a heel cup."""
+    t = np.linspace(0, 2 * np.pi, 30)
+    return _canon_points(outline, m, cu + ru * np.cos(t), cv + rv * np.sin(t))
 
 
 def _shoe_top_view(img: np.ndarray, rng: np.random.Generator) -> None:
@@ -108,10 +116,8 @@ def _shoe_top_view(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
     cover, outline, m = _placed(rng, h, w)
     fabric = rng.uniform(0.05, 0.95, 3).astype(np.float32)
-    _paint(img, cover, fabric, 0.85 + 0.15 * texture(rng, h, w, 0.7) * 0.5)
-    collar = _canon_points(outline, m, 0.5 + 0.28 * np.cos(np.linspace(0, 2 * np.pi, 30)),
-                           0.82 + 0.1 * np.sin(np.linspace(0, 2 * np.pi, 30)))
-    cv2.fillPoly(img, [collar], tuple(float(c) for c in fabric * 0.25))
+    paint(img, cover, fabric, 0.85 + 0.15 * texture(rng, h, w, 0.7) * 0.5)
+    cv2.fillPoly(img, [_oval(outline, m, 0.5, 0.82, 0.28, 0.1)], tuple(float(c) for c in fabric * 0.25))
     lace = tuple(float(c) for c in rng.choice([[0.95, 0.95, 0.95], [0.1, 0.1, 0.1], fabric * 0.6]))
     for v in np.linspace(0.35, 0.68, int(rng.integers(4, 7))):
         a, b = _canon_points(outline, m, np.array([0.3, 0.7]), np.array([v, v + 0.03]))
@@ -123,15 +129,13 @@ def _insole(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
     cover, outline, m = _placed(rng, h, w)
     colour = np.array(rng.choice([[0.15, 0.15, 0.18], [0.85, 0.85, 0.8], [0.2, 0.35, 0.7], [0.7, 0.3, 0.3]]), np.float32)
-    _paint(img, cover, colour, 1 + 0.04 * texture(rng, h, w, 0.6))
-    cup = _canon_points(outline, m, 0.5 + 0.3 * np.cos(np.linspace(0, 2 * np.pi, 30)),
-                        0.85 + 0.09 * np.sin(np.linspace(0, 2 * np.pi, 30)))
-    cv2.fillPoly(img, [cup], tuple(float(c) for c in colour * 0.85))
+    paint(img, cover, colour, 1 + 0.04 * texture(rng, h, w, 0.6))
+    cv2.fillPoly(img, [_oval(outline, m, 0.5, 0.85, 0.3, 0.09)], tuple(float(c) for c in colour * 0.85))
     x, y = _canon_points(outline, m, np.array([0.35]), np.array([0.6]))[0]
     text = "".join(rng.choice(list("ABEKMNORSTVXZ"), size=int(rng.integers(3, 7))))
     ink = np.zeros((h, w), np.uint8)   # OpenCV draws text on 8-bit images only
     cv2.putText(ink, text, (int(x), int(y)), cv2.FONT_HERSHEY_SIMPLEX, min(h, w) / 500, 255, 2, cv2.LINE_AA)
-    _paint(img, ink.astype(np.float32) / 255, 1 - colour)
+    paint(img, ink.astype(np.float32) / 255, 1 - colour)
 
 
 def _bare_foot(img: np.ndarray, rng: np.random.Generator) -> None:
@@ -147,7 +151,7 @@ def _bare_foot(img: np.ndarray, rng: np.random.Generator) -> None:
         radius = max(2, int(r * width_px))
         cv2.circle(pad, (int(x), int(y)), radius, 1.0, -1)
     cover = np.maximum(cover, pad)
-    _paint(img, cover, skin, 0.9 + 0.1 * cv2.GaussianBlur(cover, (0, 0), 6))
+    paint(img, cover, skin, 0.9 + 0.1 * cv2.GaussianBlur(cover, (0, 0), 6))
 
 
 SOLE_SHAPED = {"shoe_top_view": _shoe_top_view, "insole": _insole, "bare_foot": _bare_foot}

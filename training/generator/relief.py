@@ -20,6 +20,8 @@ from training.generator.tread import Tread
 from training.generator.wear import Wear
 
 SHADOW_STEPS = 10     # how far (pixels) a cast shadow is traced towards the light
+#: The light's elevation above the sole (degrees) over all styles; a leave-style-out style draws part of it.
+LIGHT_ELEVATION_DEG = (30.0, 70.0)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,6 @@ class Sample:
     construction: Construction
     gait: Gait
     wear: Wear          # canonical-frame wear (ground truth)
-    worn: WornLook
     look: SoleLook
     params: PhotoParams
     photo: Photo
@@ -62,7 +61,7 @@ class Sample:
                 "light_azimuth_deg": round(float(np.rad2deg(drawn.light.azimuth)), 1),
                 "light_elevation_deg": round(drawn.light.elevation_deg, 1), "light_ambient": round(drawn.light.ambient, 3),
                 "gloss": round(drawn.light.gloss, 3), "sidewall_px": round(drawn.sidewall.reach_px, 2),
-                "worn_tone": round(self.worn.tone, 3)}
+                "worn_tone": round(self.look.worn.tone, 3)}
 
     def manifest_row(self) -> dict[str, object]:
         """The sample's manifest columns (without file paths)."""
@@ -139,4 +138,4 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, values.backgrounds, **spec.photo)
     photo = compose(look, shoe.wear.fraction, params, scene)
-    return Sample(spec, shoe.outline, shoe.tread, shoe.construction, shoe.gait, shoe.wear, worn, look, params, photo)
+    return Sample(spec, shoe.outline, shoe.tread, shoe.construction, shoe.gait, shoe.wear, look, params, photo)

@@ -211,6 +211,12 @@ def draw_card(img: np.ndarray, rng: np.random.Generator) -> None:
     img[y0:y0 + ch, x0:x0 + cw] = card[: h - y0, : w - x0].astype(np.float32) / 255
 
 
+def paint(img: np.ndarray, cover: np.ndarray, colour: np.ndarray, shade: np.ndarray | None = None) -> None:
+    """Lay `colour` (times `shade`) over `img` where `cover` (0..1, the frame's shape) says, in place."""
+    shade = np.ones(cover.shape, np.float32) if shade is None else shade
+    img[:] = img * (1 - cover[..., None]) + (colour * shade[..., None]) * cover[..., None]
+
+
 def draw_clutter(img: np.ndarray, around: tuple[float, float, float, float], rng: np.random.Generator) -> None:
     """Objects lying about the sole, under its edges: the plates, clamps and brackets of a capture rig, a tool.
 
@@ -220,6 +226,7 @@ def draw_clutter(img: np.ndarray, around: tuple[float, float, float, float], rng
     h, w = img.shape[:2]
     x0, y0, x1, y1 = around
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2
+    grain = 1 + 0.05 * texture(rng, h, w, 2)   # one surface grain for every object
     for _ in range(int(rng.integers(1, 5))):
         colour = tuple(float(c) for c in np.clip(np.array(rng.choice(
             [[0.8, 0.12, 0.1], [0.08, 0.08, 0.09], [0.3, 0.3, 0.32], [0.15, 0.3, 0.7], [0.85, 0.85, 0.82]])) + rng.normal(0, 0.04, 3), 0, 1))
@@ -231,8 +238,7 @@ def draw_clutter(img: np.ndarray, around: tuple[float, float, float, float], rng
         cv2.fillPoly(shape, [corners.astype(np.int32)], 255)
         if rng.random() < 0.5:   # a bracket: a notch cut out of the plate, or a bolt hole
             cv2.circle(shape, (int(px), int(py)), max(2, int(size * rng.uniform(0.1, 0.3))), 0, -1)
-        soft = cv2.GaussianBlur(shape.astype(np.float32) / 255, (0, 0), 0.8)[..., None]
-        img[:] = img * (1 - soft) + np.array(colour, np.float32) * (1 + 0.05 * texture(rng, h, w, 2)[..., None]) * soft
+        paint(img, cv2.GaussianBlur(shape.astype(np.float32) / 255, (0, 0), 0.8), np.array(colour, np.float32), grain)
 
 
 def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -258,9 +264,7 @@ def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) 
         cv2.line(occl, tuple(int(v) for v in tail), tuple(int(v) for v in tip), 255, max(2, int(finger_w * 2)))
         cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(finger_w)), 255, -1)
     skin = np.clip(np.array(rng.choice([[224, 172, 140], [198, 134, 100], [141, 85, 60], [240, 200, 170]]), np.float32) + rng.normal(0, 10, 3), 0, 255) / 255
-    soft = cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5)[..., None]
-    shade = 1 + 0.1 * texture(rng, *occl.shape, 4)[..., None]
-    img[:] = img * (1 - soft) + skin * shade * soft
+    paint(img, cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5), skin, 1 + 0.1 * texture(rng, *occl.shape, 4))
     return occl > 0
 
 

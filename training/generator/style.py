@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 from training.generator.appearance import RUBBER
 from training.generator.construction import CONSTRUCTIONS
+from training.generator.relief import LIGHT_ELEVATION_DEG
 from training.generator.scene import BACKGROUNDS
 from training.generator.settings import WORN_LOOKS, GeneratorSettings
 from training.generator.tread import FAMILIES
 
 STYLES = ("seen", "held_out")
-#: The light's elevation range when no style is asked for (degrees above the sole).
-ALL_LIGHT_ELEVATION = (30.0, 70.0)
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class StyleValues:
 def style_values(settings: GeneratorSettings, style: str | None) -> StyleValues:
     """Every value (None), the held-out ones, or the seen ones (all but the held-out)."""
     looks = settings.outsole.worn_look
-    every = StyleValues(FAMILIES, CONSTRUCTIONS, tuple(RUBBER), BACKGROUNDS, dict(looks), ALL_LIGHT_ELEVATION)
+    every = StyleValues(FAMILIES, CONSTRUCTIONS, tuple(RUBBER), BACKGROUNDS, dict(looks), LIGHT_ELEVATION_DEG)
     if style is None:
         return every
     if style not in STYLES:
@@ -63,4 +62,4 @@ def style_values(settings: GeneratorSettings, style: str | None) -> StyleValues:
                        tuple(c for c in CONSTRUCTIONS if c not in held.construction),
                        tuple(r for r in RUBBER if r not in held.rubber),
                        tuple(b for b in BACKGROUNDS if b not in held.background), seen_looks,
-                       (high, ALL_LIGHT_ELEVATION[1]))
+                       (high, LIGHT_ELEVATION_DEG[1]))

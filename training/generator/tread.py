@@ -40,6 +40,11 @@ def soft_step(signed: np.ndarray, edge: float) -> np.ndarray:
     return np.clip(0.5 + signed / max(edge, 1e-3), 0.0, 1.0)
 
 
+def superellipse(u: np.ndarray, v: np.ndarray, cu: float, cv: float, ru: float, rv: float, power: float) -> np.ndarray:
+    """Signed inside-ness of a superellipse in the sole's (u, v) (positive inside): pockets, pods, plates."""
+    return 1 - (np.abs((u - cu) / ru) ** power + np.abs((v - cv) / rv) ** power)
+
+
 def _mm_coords(outline: Outline, angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
     ppmm = outline.px_per_mm
     y, x = np.mgrid[0:GRID_H, 0:GRID_W].astype(np.float32)
@@ -217,7 +222,7 @@ def sample_tread(outline: Outline, rng: np.random.Generator, family: str | None 
         # Exposed, recessed midsole foam under the arch: it never touches the ground.
         cu, ru, rv = rng.uniform(0.35, 0.5), rng.uniform(0.2, 0.32), rng.uniform(0.08, 0.13)
         power = rng.uniform(2, 5)
-        pocket = (np.abs((u - cu) / ru) ** power + np.abs((v - 0.53) / rv) ** power) < 1
+        pocket = superellipse(u, v, cu, 0.53, ru, rv, power) > 0
         material[pocket] = FOAM
         height[pocket] = 0.0
     if rng.random() < 0.5:

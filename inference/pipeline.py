@@ -95,6 +95,11 @@ class ReadingPipeline:
         check = self.found(fwd) & ~self.settings.low_confidence(fwd.probabilities.max(1), fwd.zones[:, -1])
         return Reading(units, fwd, self.pose_agrees(unit_images, fwd.probabilities.argmax(1), given, where=check))
 
+    def pair_halves(self, image: np.ndarray) -> list[Part] | None:
+        """The halves `read` cuts a photo of a pair into (name, pixels, offset), or None when it reads the photo whole."""
+        found = self._split_pair(image, self.scene([image]), 0)
+        return None if found is None else found[0]
+
     def _search(self, image: np.ndarray) -> tuple[list[Part], Scene] | None:
         """Soles pass 1 did not see on the whole photo, found in windows of it (inference.search).
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -89,8 +90,13 @@ def test_a_new_sole_view_teaches_no_wear_and_masks_class_and_pose(outlined, repo
     item = scenes[0]
     assert float(item["sole"]) == 1.0 and not item["box"].isnan().any()       # one sole: its box is the target
     assert int(item["side"]) == int(item["orientation"]) == -1
-    two = [r.__class__(**{**r.__dict__, "scene_box": False}) for r in records[:1]]
-    assert SoleViews(two, pre, AugmentCfg(scene_p=1.0, negative_p=0.0), seed=1)[0]["box"].isnan().all()
+    x0, y0, x1, y1 = records[0].box
+    beside = (x1 + 5, y0, x1 + 5 + (x1 - x0), y1)   # a second sole the size of the first, just right of it
+    pair = [replace(records[0], others=(beside,))]
+    union = SoleViews(pair, pre, AugmentCfg(scene_p=1.0, negative_p=0.0, pose_p=0.0), seed=1)[0]["box"]
+    assert float(union[2] - union[0]) > 1.8 * float(item["box"][2] - item["box"][0])   # the pair's box holds both soles
+    several = [replace(records[0], others=(beside, beside))]
+    assert SoleViews(several, pre, AugmentCfg(scene_p=1.0, negative_p=0.0), seed=1)[0]["box"].isnan().all()
 
 
 @pytest.mark.slow

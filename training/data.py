@@ -21,7 +21,7 @@ from inference.decode import IMAGE_SUFFIXES, ImageError, open_image
 from inference.preprocess import Box
 from inference.taxonomy import Taxonomy, load_taxonomy, nearest_quarter
 from training.config import DataCfg, SourceCfg
-from training.generator.sample import SampleSpec
+from training.generator.sample import PARTNER_BOX_COLUMNS, SampleSpec
 
 BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
 
@@ -47,7 +47,7 @@ class Record:
     mixed: bool | None = None          # generated: a second tendency blended in (mix_label); None: unknown
     source: int = 0                    # which configured source it came from
     pose_known: bool = True            # False: side and toe direction are guesses, their losses masked (real outlines)
-    scene_box: bool = True             # False: the photo holds other soles too, so its box is no whole-photo target
+    others: tuple[Box, ...] = ()       # boxes of the photo's other soles (a pair's partner; several outlined soles)
 
 
 def _float(row: dict, key: str) -> float | None:
@@ -82,6 +82,7 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             raise DataError(f"{manifest}:{n}: unknown label {row['label']!r}; known: {taxonomy.class_ids}")
         zone_values = [_float(row, z) for z in (*taxonomy.zone_ids, "severity")]
         box = tuple(_float(row, c) for c in BOX_COLUMNS)
+        partner = tuple(_float(row, c) for c in PARTNER_BOX_COLUMNS)
         orientation, orientation_known = _orientation(row, taxonomy, default_orientation)
         records.append(Record(
             label=taxonomy.class_ids.index(row["label"]),
@@ -97,6 +98,7 @@ def read_manifest(folder: Path, default_orientation: int = 0, source: int = 0) -
             wear_path=folder / row["depth_path"] if row.get("depth_path") else None,
             mixed=bool(row["mix_label"]) if "mix_label" in row else None,
             source=source,
+            others=(partner,) if all(v is not None for v in partner) else (),
         ))
     return records
 

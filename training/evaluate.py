@@ -24,7 +24,7 @@ from inference.checkpoint import load_checkpoint, read_meta
 from inference.decode import ImageError, load_rgb
 from inference.export import serving_model
 from inference.pipeline import ReadingPipeline
-from inference.preprocess import Preprocessor, image_box_to_scene
+from inference.preprocess import Box, Preprocessor, image_box_to_scene
 from inference.settings import InferenceSettings, load_inference_settings
 from inference.taxonomy import load_taxonomy, off_quarter_deg
 from training.data import dataset_folder, read_dataset, record_box
@@ -116,6 +116,25 @@ class Collected:
         return np.abs(np.array(self.zone_pred) - np.array(self.zone_true)) if self.zone_true else None
 
 
+def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | None) -> tuple[np.ndarray, Box | None]:
+    """The pixels the app reads for a record's sole, and its box in them.
+
+    A photo of a pair is cut in two by the reading (`ReadingPipeline.read`): the
+    record's sole is then read in the half that holds its box's centre. Where
+    the reading does not cut it, the whole photo is read, as the app would.
+    """
+    if len(record.others) != 1 or box is None:
+        return image, box
+    halves = pipeline.pair_halves(image)
+    if halves is None:
+        return image, box
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for _, piece, (ox, oy) in halves:
+        if ox <= cx < ox + piece.shape[1] and oy <= cy < oy + piece.shape[0]:
+            return piece, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy)
+    return image, box
+
+
 def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,
             progress: bool = True, transform=None, pose_check: bool = True) -> Collected:
     """Run every photo through the Predictor's reading pipeline and backend (raw logits, temperature 1).
@@ -144,6 +163,8 @@ def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_sid
             box = record_box(r)
             if transform is not None:
                 image, box = transform(image, box, r, start + len(kept))
+            if not given_side:
+                image, box = as_read(pipeline, image, r, box)
             images.append(image)
             boxes.append(box)
             kept.append(r)

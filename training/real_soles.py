@@ -103,12 +103,12 @@ def outline_records(folder: Path, source: int = 0) -> list[Record]:
     for photo in read_outlines(folder):
         if photo.held_out:
             continue
-        alone = len(photo.outlines) == 1   # the scene view's box target is one sole: only where the photo holds one
-        for k, (outline, box) in enumerate(zip(photo.outlines, photo.boxes())):
+        boxes = photo.boxes()
+        for k, (outline, box) in enumerate(zip(photo.outlines, boxes)):
             rotation = outline_rotation(outline)
             records.append(Record(label=-1, path=photo.path, side=None, zones=zero, box=box, shoe_id=f"{photo.path.stem}-{k}",
                                   orientation=nearest_quarter(rotation) if rotation is not None else 0,
-                                  rotation_deg=rotation, pose_known=False, scene_box=alone, source=source))
+                                  rotation_deg=rotation, pose_known=False, others=tuple(boxes[:k] + boxes[k + 1:]), source=source))
     return records
 
 

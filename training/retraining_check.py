@@ -50,7 +50,7 @@ RESULTS = REPO / "docs" / "model" / "retraining.json"
 
 def researcher_set(folder: Path, n: int, seed: int, fill: tuple[float, float] = (0.3, 0.65), size: tuple[int, int] = (384, 576),
                    truth_columns: bool = False) -> dict[str, dict]:
-    """n generated photos written as a researcher's labelled set arrives: the sole across `fill` of the frame and
+    """n generated photos written as a researcher's labelled set arrives (one shoe each): the sole across `fill` of the frame and
     turned any quarter, the manifest path,label,side only (`truth_columns`: also its box and orientation, for a
     test set). Returns each photo's true box (x0, y0, x1, y1), toe quarter turn and class."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ def researcher_set(folder: Path, n: int, seed: int, fill: tuple[float, float] = 
         label = taxonomy.class_ids[i % len(taxonomy.class_ids)]
         photo = {"fill": float(rng.uniform(*fill)), "rotation_deg": float((90 * rng.integers(4) + rng.uniform(-10, 10)) % 360),
                  "side": str(rng.choice(taxonomy.sides)), "cutoff": False}
-        sample = render_sample(SampleSpec(label, seed * 100_000 + i, seed * 100_000 + 50_000 + i, size=size, photo=photo))
+        sample = render_sample(SampleSpec(label, seed * 100_000 + i, seed * 100_000 + 50_000 + i, size=size, photo=photo, pair=False))
         name = f"{i:05d}.jpg"
         (folder / name).write_bytes(sample.photo.jpeg)
         turns = nearest_quarter(photo["rotation_deg"])

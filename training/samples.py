@@ -27,7 +27,7 @@ def make_samples(out_dir: Path, seed: int = 2024) -> Path:
             # Search a few seeds for a clearly worn shoe (an example should show something).
             for attempt in range(50):
                 shoe_seed = seed + 1000 * c + 100 * s + attempt
-                spec = SampleSpec(wear_class.id, shoe_seed, shoe_seed + 7, size=(384, 576), allow_mix=False,
+                spec = SampleSpec(wear_class.id, shoe_seed, shoe_seed + 7, size=(384, 576), allow_mix=False, pair=False,
                                   photo=GOOD_PHOTO | {"side": side, "rotation_deg": 180.0 if (c + s) % 3 == 2 else 0.0})
                 sample = render_sample(spec)
                 if sample.wear.severity > 0.4:

@@ -45,7 +45,7 @@ from training.data import (
 )
 from training.finetune import parent_record, start_from
 from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
-from training.evaluate import Collected, manifest_digest
+from training.evaluate import Collected, as_read, manifest_digest
 from training.metrics import classification_report, temperature_record
 from training.natural_photos import natural_photo_names
 from training.views import SoleViews, ValidationPhotos, as_list
@@ -159,9 +159,10 @@ def validate(model: SoleNet, loader: DataLoader, pre: Preprocessor, settings: In
     pipeline = ReadingPipeline(lambda x: forward(model, x, prefix), pre, settings, taxonomy, d.device)
     c = Collected()
     for batch in loader:
-        images, records = [b[0] for b in batch], [b[1] for b in batch]
+        read = [as_read(pipeline, image, r, r.box) for image, r in batch]
+        images, boxes, records = [x[0] for x in read], [x[1] for x in read], [b[1] for b in batch]
         fwd = pipeline.two_pass(images)
-        c.add(records, images, [r.box if r.scene_box else None for r in records], fwd, pipeline.found(fwd), pre.margin)
+        c.add(records, images, [b if len(r.others) < 2 else None for b, r in zip(boxes, records)], fwd, pipeline.found(fwd), pre.margin)
     c = Collected.merged(distributed.gather(c, d))
     labels = np.array(c.labels, int)
     known = labels >= 0

@@ -50,7 +50,8 @@ def materialise(record: Record, epoch: int | None) -> tuple[np.ndarray, Box | No
             spec = replace(spec, shoe_seed=derive_seed(spec.shoe_seed, epoch, 0), photo_seed=derive_seed(spec.photo_seed, epoch, 1))
         s = render_sample(spec)
         rec = replace(record, side=s.params.side, orientation=s.params.orientation, rotation_deg=s.params.rotation_deg,
-                      zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,))
+                      zones=tuple(float(z) for z in s.wear.zones) + (s.wear.severity,),
+                      others=() if s.photo.partner is None else (tuple(float(v) for v in s.photo.partner.box),))
         wear = np.clip(s.photo.wear * 255 + 0.5, 0, 255).astype(np.uint8)  # as the data set writes it
         return s.photo.image, tuple(float(v) for v in s.photo.box), rec, wear
     return load_rgb(record.path), record_box(record), record, read_wear_map(record)
@@ -137,16 +138,24 @@ class SoleViews(Dataset):
 
     def scene(self, image: np.ndarray, box: Box | None, rec: Record, turns: int = 0, mirror: bool = False
               ) -> tuple[np.ndarray, int, int, tuple]:
-        """The whole photo letterboxed, optionally re-posed, with its pose and box targets."""
+        """The whole photo letterboxed, optionally re-posed, with its pose and box targets.
+
+        A photo of a pair is one find whose box holds both soles (the Predictor
+        cuts such a box in two); its side and toe direction are no single answer.
+        A photo of more soles has no box target either.
+        """
         view = apply_pose(self.pre.crop(image, None), turns, "right" if mirror else "left")
+        if box is not None and len(rec.others) == 1:
+            other = rec.others[0]
+            box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
         nb = NAN_BOX if box is None else pose_box(image_box_to_scene(box, image.shape[:2], self.pre.margin), turns, mirror)
         orientation, mirrored = compose_pose(rec.orientation, rec.side == "right", turns, mirror)
         side = (1 if mirrored else 0) if rec.side is not None else -1
-        if not rec.pose_known:
+        if not rec.pose_known or rec.others:
             side = orientation = -1
         if not rec.orientation_known:
             orientation = -1
-        if not rec.scene_box:
+        if len(rec.others) > 1:
             nb = NAN_BOX
         return view, side, orientation, tuple(nb)
 

@@ -117,11 +117,12 @@ def write_specs(out_dir: Path, specs: Sequence[SampleSpec], photos_per_shoe: int
 def spec_of_row(row: dict[str, str], size: tuple[int, int]) -> SampleSpec:
     """The spec that renders a row `sample_specs` made (or one with a forced worn look) again, at its photo's size.
 
-    Label, shoe seed, photo seed, worn look and style are all a row needs: every
-    other spec field keeps the default `generate` used.
+    Label, shoe seed, photo seed, worn look, style and whether the pair is in the
+    photo are all a row needs: every other spec field keeps the default `generate`
+    used. A row of a set drawn before pairs existed (no `pair` column) is one sole.
     """
     return SampleSpec(row["label"], int(row["shoe_seed"]), int(row["seed"]), size, worn_look=row.get("worn_look") or None,
-                      style=row.get("style") or None)
+                      style=row.get("style") or None, pair=bool(int(row.get("pair") or 0)))
 
 
 def _run(jobs: Sequence[tuple], workers: int) -> Iterator[dict[str, object]]:

@@ -36,11 +36,13 @@ def contact_sheet(out_png: Path, per_class: int = 6, seed: int = 0, tile: tuple[
             s = render_sample(spec)
             x = LABEL_W + k * tw * (2 if with_wear else 1)
             sheet.paste(Image.fromarray(s.photo.image), (x, r * th))
-            caption = f"{s.params.side} sev {s.wear.severity:.2f}"
-            if with_wear:
+            caption = f"{s.params.side} sev {s.wear.severity:.2f}" + ("" if s.partner is None else f", pair {s.partner.wear.severity:.2f}")
+            if with_wear:   # every sole's simulated wear (both shoes of a pair photographed together)
+                wear = np.max([sole.wear for sole in s.photo.soles], axis=0)
+                on_sole = np.logical_or.reduce([sole.mask for sole in s.photo.soles])
                 overlay = (s.photo.image * 0.45).astype(np.uint8)
-                overlay[..., 0] = np.maximum(overlay[..., 0], (s.photo.wear * 255).astype(np.uint8))
-                overlay[~s.photo.mask] = (overlay[~s.photo.mask] * 0.5).astype(np.uint8)
+                overlay[..., 0] = np.maximum(overlay[..., 0], (wear * 255).astype(np.uint8))
+                overlay[~on_sole] = (overlay[~on_sole] * 0.5).astype(np.uint8)
                 sheet.paste(Image.fromarray(overlay), (x + tw, r * th))
             draw.rectangle((x, r * th + th - 16, x + tw, r * th + th), fill=(0, 0, 0))
             draw.text((x + 4, r * th + th - 15), caption, fill="white", font=small)

@@ -62,7 +62,7 @@ def _generated_pool(worn: bool, seed: int) -> list[tuple[np.ndarray, str]]:
     for k in range(POOL):
         label = classes[k % len(classes)]
         spec = SampleSpec(label, seed * 10_000 + k, seed * 10_000 + 5_000 + k, size=(384, 576),
-                          wear_scale=1.0 if worn else 0.01, photo={"cutoff": False, "hand": False})
+                          wear_scale=1.0 if worn else 0.01, photo={"cutoff": False, "hand": False}, pair=False)
         s = render_sample(spec)
         pool.append((s.photo.image if worn else crop_to(s.photo.image, s.photo.box), f"generated, sev {s.wear.severity:.2f}"))
     return pool

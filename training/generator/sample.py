@@ -16,7 +16,7 @@ from training.generator.appearance import SoleLook, WornLook, render_sole, sampl
 from training.generator.construction import Construction, build_outsole, sample_construction
 from training.generator.gait import Gait, sample_gait
 from training.generator.outline import Outline, sample_outline
-from training.generator.scene import Photo, PhotoParams, compose, sample_photo_params
+from training.generator.scene import PairLayout, Photo, PhotoParams, compose, sample_pair_layout, sample_photo_params
 from training.generator.settings import GeneratorSettings, load_settings
 from training.generator.style import style_values
 from training.generator.tread import Tread, sample_tread
@@ -35,6 +35,7 @@ class SampleSpec:
     wear_scale: float = 1.0                   # multiplies mileage (previews, tests)
     worn_look: str | None = None              # force a worn look (dusty | grimy | bare); None: drawn per shoe
     style: str | None = None                  # leave-style-out: "seen" | "held_out" appearance values; None: all
+    pair: bool | None = None                  # both shoes of the pair in the photo; None: drawn (`photo.pair`)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Sample:
     look: SoleLook
     params: PhotoParams
     photo: Photo
+    pair: PairLayout | None = None   # where the partner lies, when the pair is photographed together
+    partner: Shoe | None = None    # the other shoe of the pair (same model and mileage, the runner's other foot)
 
     @property
     def zone_scores(self) -> dict[str, float]:
@@ -62,6 +65,21 @@ class Sample:
                 "light_elevation_deg": round(drawn.light.elevation_deg, 1), "light_ambient": round(drawn.light.ambient, 3),
                 "gloss": round(drawn.light.gloss, 3), "sidewall_px": round(drawn.sidewall.reach_px, 2),
                 "worn_tone": round(self.look.worn.tone, 3)}
+
+    def pair_row(self) -> dict[str, object]:
+        """The pair layout and where the partner lies (`pair` 0 and nothing else for a photo of one sole)."""
+        if self.pair is None or self.partner is None or self.photo.partner is None:
+            return {"pair": 0}
+        p, seen = self.pair, self.photo.partner
+        turn = p.skew_deg + (180.0 if p.opposite else 0.0)
+        row: dict[str, object] = {
+            "pair": 1, "pair_gap": round(p.gap, 3), "pair_opposite": int(p.opposite), "pair_shift": round(p.shift, 3),
+            "pair_skew_deg": round(p.skew_deg, 2), "pair_beside": p.beside, "pair_on_top": int(p.on_top),
+            "partner_side": "left" if self.params.side == "right" else "right",
+            "partner_rotation_deg": round((self.params.rotation_deg + turn) % 360, 2),
+            "partner_severity": round(self.partner.wear.severity, 4), "partner_visible_fraction": round(seen.visible_fraction, 3)}
+        row.update(zip(PARTNER_BOX_COLUMNS, seen.box))
+        return row
 
     def manifest_row(self) -> dict[str, object]:
         """The sample's manifest columns (without file paths)."""
@@ -81,9 +99,13 @@ class Sample:
         )
         row.update(zip(("box_x0", "box_y0", "box_x1", "box_y1"), self.photo.box))
         row.update(self.gait.as_row())
+        row.update(self.pair_row())
         if self.spec.style is not None:   # only then: the default set's manifest stays as it was
             row["style"] = self.spec.style
         return row
+
+
+PARTNER_BOX_COLUMNS = ("partner_box_x0", "partner_box_y0", "partner_box_x1", "partner_box_y1")
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -120,6 +142,23 @@ def simulate_shoe(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     return Shoe(outline, tread, construction, gait, wear)
 
 
+def simulate_partner(spec: SampleSpec, shoe: Shoe, settings: GeneratorSettings) -> Shoe:
+    """The pair's other shoe: the same model at the same mileage, worn by the same kind of gait on the other foot.
+
+    Its own stream draws the runner's other foot, so the two soles of a pair
+    are alike but never copies (runners are rarely symmetric).
+    """
+    rng = _rng(spec.shoe_seed, 6)
+    gait = replace(sample_gait(spec.label, settings, rng, allow_mix=spec.allow_mix), mileage_km=shoe.gait.mileage_km)
+    return replace(shoe, gait=gait, wear=simulate_wear(shoe.outline, shoe.tread, gait, settings.runner.abrasion_mm, rng))
+
+
+def pair_layout(spec: SampleSpec, settings: GeneratorSettings) -> PairLayout | None:
+    """Whether the photo shows the pair, and how it lies: the photo seed's own stream (never the class)."""
+    share = settings.photo.pair if spec.pair is None else float(spec.pair)
+    return sample_pair_layout(share, _rng(spec.photo_seed, 5))
+
+
 def worn_look(spec: SampleSpec, settings: GeneratorSettings | None = None) -> WornLook:
     """The shoe's worn look: drawn from its shoe seed's own stream (never from the class), unless the spec forces one."""
     settings = settings or load_settings()
@@ -133,9 +172,16 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
     shoe = simulate_shoe(spec, settings)
     worn = worn_look(spec, settings)
     values = style_values(settings, spec.style)
-    look = render_sole(shoe.outline, shoe.tread, shoe.wear, shoe.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2),
-                       values.rubbers, values.light_elevation_deg)
+
+    def look_of(s: Shoe) -> SoleLook:   # one colour and light stream: both shoes of a pair look alike
+        return render_sole(s.outline, s.tread, s.wear, s.gait.dirt, settings.outsole, worn, _rng(spec.shoe_seed, 2),
+                           values.rubbers, values.light_elevation_deg)
+
+    look = look_of(shoe)
     scene = _rng(spec.photo_seed, 1)
     params = sample_photo_params(settings, scene, spec.size, values.backgrounds, **spec.photo)
-    photo = compose(look, shoe.wear.fraction, params, scene)
-    return Sample(spec, shoe.outline, shoe.tread, shoe.construction, shoe.gait, shoe.wear, look, params, photo)
+    layout = pair_layout(spec, settings)
+    partner = None if layout is None else simulate_partner(spec, shoe, settings)
+    photo = compose(look, shoe.wear.fraction, params, scene,
+                    None if partner is None else (look_of(partner), partner.wear.fraction, layout))
+    return Sample(spec, shoe.outline, shoe.tread, shoe.construction, shoe.gait, shoe.wear, look, params, photo, layout, partner)

@@ -177,6 +177,93 @@ def homography(params: PhotoParams, canon_hw: tuple[int, int], sole_box: tuple[f
     return cv2.getPerspectiveTransform(corners.astype(np.float32), dst.astype(np.float32))
 
 
+# ---------------------------------------------------------------- pairs
+@dataclass(frozen=True)
+class PairLayout:
+    """Both soles of a pair in one photo: where the second lies against the first (drawn on its own stream).
+
+    Runners lay their two shoes side by side, touching or a little apart, toes
+    the same way or heel to toe, rarely quite parallel; the second may cover an
+    edge of the first. The layout never sees the class.
+    """
+
+    gap: float          # space between the soles, a share of a sole's width (negative: they overlap)
+    opposite: bool      # toes pointing opposite ways
+    shift: float        # the second sole slid along the first, a share of its length
+    skew_deg: float     # the second sole turned against the first (clockwise)
+    beside: int         # +1: the second lies right of the first in the first's toe-up frame; -1: left of it
+    on_top: bool        # where they overlap, the second lies over the first
+
+
+def sample_pair_layout(share: float, rng: np.random.Generator) -> PairLayout | None:
+    """A pair's layout in `share` of photos (settings `photo.pair`), else None (one sole)."""
+    if rng.random() >= share:
+        return None
+    return PairLayout(gap=float(rng.uniform(-0.12, 0.6)), opposite=bool(rng.random() < 0.3),
+                      shift=float(rng.uniform(-0.15, 0.15)), skew_deg=float(np.clip(rng.normal(0, 5), -12, 12)),
+                      beside=int(rng.choice([-1, 1])), on_top=bool(rng.random() < 0.5))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One sole's pixels (canonical look, mirrored for its side) and where they lie on the photo's canvas."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray
+    sole: np.ndarray        # float 0/1
+    wear: np.ndarray        # wear fraction, padded like the look
+    to_canvas: np.ndarray   # 3x3 map from the layer's pixels to the canvas
+
+
+def layer(look: SoleLook, wear_fraction: np.ndarray, side: str) -> Layer:
+    """A sole as it lies in the photo: a right sole seen from below mirrors the canonical left one."""
+    rgb, alpha, sole = look.rgb, look.alpha, look.sole.astype(np.float32)
+    wmap = np.pad(wear_fraction, look.pad)   # the look is padded to hold the sidewall
+    if side == "right":
+        rgb, alpha, sole, wmap = rgb[:, ::-1], alpha[:, ::-1], sole[:, ::-1], wmap[:, ::-1]
+    return Layer(rgb, alpha, sole, wmap, np.eye(3))
+
+
+def _sole_corners(lay: Layer) -> np.ndarray:
+    """The layer's sole box corners on the canvas."""
+    ys, xs = np.nonzero(lay.sole > 0.5)
+    box = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()], [xs.max() + 1, ys.max() + 1], [xs.min(), ys.max() + 1]], np.float64)
+    return cv2.perspectiveTransform(box[None], lay.to_canvas)[0]
+
+
+def _moved(lay: Layer, m: np.ndarray) -> Layer:
+    return replace(lay, to_canvas=m @ lay.to_canvas)
+
+
+def place_pair(first: Layer, second: Layer, layout: PairLayout) -> list[Layer]:
+    """The second sole turned and laid beside the first."""
+    corners = _sole_corners(second)
+    centre = corners.mean(0)
+    turn = layout.skew_deg + (180.0 if layout.opposite else 0.0)
+    second = _moved(second, np.vstack([cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -turn, 1.0), [0, 0, 1]]))
+    a, b = _sole_corners(first), _sole_corners(second)
+    width, length = np.ptp(a[:, 0]), np.ptp(a[:, 1])
+    gap = layout.gap * width
+    dx = (a[:, 0].max() + gap - b[:, 0].min()) if layout.beside > 0 else (a[:, 0].min() - gap - b[:, 0].max())
+    dy = a[:, 1].mean() - b[:, 1].mean() + layout.shift * length
+    second = _moved(second, np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], np.float64))
+    return [first, second]
+
+
+def canvas(layers: list[Layer]) -> tuple[list[Layer], tuple[int, int], tuple[float, float, float, float]]:
+    """The layers on a canvas that holds them all: (layers, canvas (h, w), box of every sole on it)."""
+    def corners(lay: Layer) -> np.ndarray:
+        h, w = lay.rgb.shape[:2]
+        return cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64), lay.to_canvas)[0]
+
+    images = np.concatenate([corners(lay) for lay in layers])
+    lo = images.min(0)
+    layers = [_moved(lay, np.array([[1, 0, -lo[0]], [0, 1, -lo[1]], [0, 0, 1]], np.float64)) for lay in layers]
+    soles = np.concatenate([_sole_corners(lay) for lay in layers])
+    hw = (int(np.ceil(images[:, 1].max() - lo[1])), int(np.ceil(images[:, 0].max() - lo[0])))
+    return layers, hw, (float(soles[:, 0].min()), float(soles[:, 1].min()), float(soles[:, 0].max()), float(soles[:, 1].max()))
+
+
 # ---------------------------------------------------------------- props
 def draw_ruler(img: np.ndarray, rng: np.random.Generator) -> None:
     h, w = img.shape[:2]
@@ -306,35 +393,77 @@ def camera(img: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> np
 
 
 @dataclass(frozen=True)
-class Photo:
-    jpeg: bytes
-    image: np.ndarray    # (H, W, 3) uint8 RGB, decoded from `jpeg`
+class SoleInPhoto:
+    """Where one sole lies in the photo, and its wear there."""
+
     wear: np.ndarray     # (H, W) float32 wear fraction in the photo frame (0 off the sole)
     mask: np.ndarray     # (H, W) bool visible sole
     visible_fraction: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the visible sole (pixels)
 
 
-def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> Photo:
-    """Place the sole in a scene and take the photo."""
-    h, w = params.height, params.width
-    rgb, alpha, sole = look.rgb, look.alpha, look.sole.astype(np.float32)
-    wmap = np.pad(wear_fraction, look.pad)   # the look is padded to hold the sidewall
-    if params.side == "right":  # a right sole seen from below mirrors the canonical left one
-        rgb, alpha, sole, wmap = rgb[:, ::-1], alpha[:, ::-1], sole[:, ::-1], wmap[:, ::-1]
-    ys, xs = np.nonzero(look.sole[:, ::-1] if params.side == "right" else look.sole)
-    box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
-    hom = homography(params, alpha.shape, box, rng)
+@dataclass(frozen=True)
+class Photo:
+    jpeg: bytes
+    image: np.ndarray    # (H, W, 3) uint8 RGB, decoded from `jpeg`
+    soles: tuple[SoleInPhoto, ...]   # the photographed shoe's sole first, then its partner in a pair photo
 
-    def warp(a: np.ndarray, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
-        return cv2.warpPerspective(np.ascontiguousarray(a), hom, (w, h), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    @property
+    def wear(self) -> np.ndarray:
+        return self.soles[0].wear
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.soles[0].mask
+
+    @property
+    def visible_fraction(self) -> float:
+        return self.soles[0].visible_fraction
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return self.soles[0].box
+
+    @property
+    def partner(self) -> SoleInPhoto | None:
+        """The other sole of a pair photographed together."""
+        return self.soles[1] if len(self.soles) > 1 else None
+
+
+def _sole_in_photo(lay: Layer, to_photo: np.ndarray, mask: np.ndarray, wear: np.ndarray) -> SoleInPhoto:
+    """A sole's visible share (in the frame, not covered by a hand or the other sole) and box."""
+    contours, _ = cv2.findContours(np.ascontiguousarray(lay.sole, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    outline = max(contours, key=cv2.contourArea).astype(np.float32)
+    projected_area = cv2.contourArea(cv2.perspectiveTransform(outline, to_photo))
+    visible = float(min(1.0, mask.sum() / max(projected_area, 1.0)))
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
+    return SoleInPhoto(wear.astype(np.float32), mask, visible, box)
+
+
+def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator,
+            partner: tuple[SoleLook, np.ndarray, PairLayout] | None = None) -> Photo:
+    """Place the sole (and, for a pair, its partner: look, wear, layout) in a scene and take the photo."""
+    h, w = params.height, params.width
+    layers = [layer(look, wear_fraction, params.side)]
+    if partner is not None:
+        other = "left" if params.side == "right" else "right"
+        layers = place_pair(layers[0], layer(partner[0], partner[1], other), partner[2])
+    layers, canvas_hw, box = canvas(layers)
+    hom = homography(params, canvas_hw, box, rng)
+    maps = [hom @ lay.to_canvas for lay in layers]
+
+    def warp(a: np.ndarray, k: int, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
+        return cv2.warpPerspective(np.ascontiguousarray(a), maps[k], (w, h), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
     img = background(params.background, rng, h, w)
     if params.ruler:
         draw_ruler(img, rng)
     if params.label_card:
         draw_card(img, rng)
-    a = warp(alpha)
+    alphas = [warp(lay.alpha, k) for k, lay in enumerate(layers)]
+    a = alphas[0] if len(alphas) == 1 else 1 - (1 - alphas[0]) * (1 - alphas[1])
     if params.clutter:
         ys, xs = np.nonzero(a > 0.5)
         draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
@@ -342,26 +471,23 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     shift = rng.integers(-8, 9, 2)
     shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
     img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
-    premult = warp(np.ascontiguousarray(rgb * alpha[..., None]))
-    img = img * (1 - a[..., None]) + premult
-    mask = warp(sole) > 0.5
-    wear_photo = warp(np.ascontiguousarray(wmap, dtype=np.float32)) * mask
+    stack = [0] if partner is None else [0, 1] if partner[2].on_top else [1, 0]   # bottom first
+    for k in stack:
+        img = img * (1 - alphas[k][..., None]) + warp(np.ascontiguousarray(layers[k].rgb * layers[k].alpha[..., None]), k)
+    masks = [warp(lay.sole, k) > 0.5 for k, lay in enumerate(layers)]
+    for below, above in zip(stack, stack[1:]):
+        masks[below] &= ~(alphas[above] > 0.5)
+    wears = [warp(np.ascontiguousarray(lay.wear, dtype=np.float32), k) * m for k, (lay, m) in enumerate(zip(layers, masks))]
     if params.hand:
-        occluded = draw_hand(img, mask, rng)
-        mask &= ~occluded
-        wear_photo[occluded] = 0
+        occluded = draw_hand(img, np.logical_or.reduce(masks), rng)
+        for m, wear in zip(masks, wears):
+            m &= ~occluded
+            wear[occluded] = 0
     img = camera(lighting(img, params, rng), params, rng)
     u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, params.jpeg_quality])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    jpeg = buf.tobytes()
     decoded = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    # Share of the sole that is in the frame and not covered by a hand.
-    contours, _ = cv2.findContours(np.ascontiguousarray(sole, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    outline = max(contours, key=cv2.contourArea).astype(np.float32)
-    projected_area = cv2.contourArea(cv2.perspectiveTransform(outline, hom))
-    visible = float(min(1.0, mask.sum() / max(projected_area, 1.0)))
-    ys, xs = np.nonzero(mask)
-    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
-    return Photo(jpeg, decoded, wear_photo.astype(np.float32), mask, visible, box)
+    soles = tuple(_sole_in_photo(lay, m_, mask, wear) for lay, m_, mask, wear in zip(layers, maps, masks, wears))
+    return Photo(buf.tobytes(), decoded, soles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -336,3 +337,21 @@ def test_sole_free_photos_come_in_the_kinds_asked_for_and_a_wrong_kind_stops_the
     assert load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"), ["augment.negative_kinds=[wall, insole]"]).augment.negative_kinds == ["wall", "insole"]
     with pytest.raises(Exception, match="negative_kinds must be some of"):
         load_config(str(Path(__file__).parents[1] / "configs" / "smoke.yaml"), ["augment.negative_kinds=[sock]"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_sole_held_up_in_a_hand_is_gripped_from_both_sides(seed):
+    """Fingers over one long edge, the thumb over the other: the same photo without the hand shows the sole whole."""
+    import cv2
+
+    spec = SampleSpec("neutral", 70 + seed, 80 + seed, (192, 288), pair=False)
+    held = render_sample(replace(spec, photo={"in_hand": True}))
+    lying = render_sample(replace(spec, photo={"in_hand": False, "hand": False}))
+    assert held.manifest_row()["in_hand"] == 1 and lying.manifest_row()["in_hand"] == 0
+    covered = lying.photo.mask & ~held.photo.mask
+    assert 0.6 < held.photo.visible_fraction < lying.photo.visible_fraction
+    n, labels = cv2.connectedComponents(covered.astype(np.uint8))
+    ys, xs = np.nonzero(lying.photo.mask)
+    centre = np.array([xs.mean(), ys.mean()])
+    spots = [np.argwhere(labels == k)[:, ::-1].mean(0) - centre for k in range(1, n) if (labels == k).sum() >= 4]
+    assert any(float(a @ b) < 0 for a in spots for b in spots), "no finger and thumb on opposite sides of the sole"

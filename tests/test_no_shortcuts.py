@@ -1,7 +1,7 @@
 """No shortcut features: nothing but the wear may tell the classes apart.
 
 Construction, colours, light, the view of the sidewall, backgrounds, tread
-families, outlines, photo conditions and the layout of a pair photographed together are drawn from streams that never see
+families, outlines, photo conditions, a sole held in a hand and the layout of a pair photographed together are drawn from streams that never see
 the class. This test checks it the statistical
 way: across 1,000 generated shoes, each such attribute is independent of the
 label (chi-square test), so a model cannot learn the class from it.
@@ -17,7 +17,7 @@ from scipy.stats import chi2_contingency
 
 from training.generator.appearance import sample_look
 from training.generator.dataset import GenerateOptions, sample_specs
-from training.generator.sample import _rng, pair_layout, simulate_shoe, worn_look
+from training.generator.sample import _rng, in_hand, pair_layout, simulate_shoe, worn_look
 from training.generator.scene import sample_photo_params
 from training.generator.settings import load_settings
 
@@ -50,7 +50,7 @@ def attributes() -> list[dict]:
                      "exposure_band": int(photo.exposure // 0.25), "jpeg_band": photo.jpeg_quality // 20,
                      "tilt_band": int(np.hypot(photo.tilt_x_deg, photo.tilt_y_deg) // 8), "fill_band": int(photo.fill // 0.1),
                      "focus_band": int(photo.focus_sigma // 0.8), "mileage_band": int(shoe.gait.mileage_km // 250),
-                     "pair": pair is not None, "pair_layout": "one sole" if pair is None else
+                     "in_hand": in_hand(spec, settings, pair), "pair": pair is not None, "pair_layout": "one sole" if pair is None else
                      f"{pair.opposite}-{pair.beside}-{pair.on_top}-{int(pair.gap > 0.2)}"})
     return rows
 
@@ -60,7 +60,7 @@ def attributes() -> list[dict]:
                                        "light_elevation_band", "ambient_band", "gloss_band", "sidewall_band",
                                        "worn_tone_band", "worn_look", "surface", "background", "side", "orientation",
                                        "hand", "ruler", "label_card", "clutter", "cutoff", "motion_blur", "exposure_band", "jpeg_band",
-                                       "tilt_band", "fill_band", "focus_band", "mileage_band", "pair", "pair_layout"])
+                                       "tilt_band", "fill_band", "focus_band", "mileage_band", "in_hand", "pair", "pair_layout"])
 def test_attribute_is_independent_of_the_class(attributes, attribute):
     labels = sorted({r["label"] for r in attributes})
     values = sorted({r[attribute] for r in attributes}, key=str)

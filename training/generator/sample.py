@@ -93,7 +93,7 @@ class Sample:
             tilt_x_deg=round(p.tilt_x_deg, 2), tilt_y_deg=round(p.tilt_y_deg, 2),
             visible_fraction=round(self.photo.visible_fraction, 3), cutoff=int(p.cutoff),
             tread_family=self.tread.family, outline=self.outline.shape, rubber=self.look.rubber_colour, worn_look=self.look.worn_look,
-            background=p.background, hand=int(p.hand), clutter=int(p.clutter), ruler=int(p.ruler), label_card=int(p.label_card),
+            background=p.background, hand=int(p.hand), in_hand=int(p.in_hand), clutter=int(p.clutter), ruler=int(p.ruler), label_card=int(p.label_card),
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
             tread_depth_mm=round(self.tread.depth_mm, 2), **self.build_row(),
         )
@@ -159,6 +159,11 @@ def pair_layout(spec: SampleSpec, settings: GeneratorSettings) -> PairLayout | N
     return sample_pair_layout(share, _rng(spec.photo_seed, 5))
 
 
+def in_hand(spec: SampleSpec, settings: GeneratorSettings, pair: PairLayout | None) -> bool:
+    """Whether one sole is held up in a hand (`photo.in_hand`; never a pair): the photo seed's own stream."""
+    return pair is None and bool(_rng(spec.photo_seed, 7).random() < settings.photo.in_hand)
+
+
 def worn_look(spec: SampleSpec, settings: GeneratorSettings | None = None) -> WornLook:
     """The shoe's worn look: drawn from its shoe seed's own stream (never from the class), unless the spec forces one."""
     settings = settings or load_settings()
@@ -179,8 +184,9 @@ def render_sample(spec: SampleSpec, settings: GeneratorSettings | None = None) -
 
     look = look_of(shoe)
     scene = _rng(spec.photo_seed, 1)
-    params = sample_photo_params(settings, scene, spec.size, values.backgrounds, **spec.photo)
     layout = pair_layout(spec, settings)
+    params = sample_photo_params(settings, scene, spec.size, values.backgrounds,
+                                 **({"in_hand": in_hand(spec, settings, layout)} | spec.photo))
     partner = None if layout is None else simulate_partner(spec, shoe, settings)
     photo = compose(look, shoe.wear.fraction, params, scene,
                     None if partner is None else (look_of(partner), partner.wear.fraction, layout))

@@ -40,6 +40,7 @@ class PhotoParams:
     width: int
     height: int
     clutter: bool = False      # objects lying around the sole
+    in_hand: bool = False      # the sole held up in a hand: arm behind it, thumb and fingers round its edges, the room blurred
 
     @property
     def orientation(self) -> int:
@@ -328,30 +329,97 @@ def draw_clutter(img: np.ndarray, around: tuple[float, float, float, float], rng
         paint(img, cv2.GaussianBlur(shape.astype(np.float32) / 255, (0, 0), 0.8), np.array(colour, np.float32), grain)
 
 
-def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Fingers wrapped over one edge of the sole; returns the occlusion mask."""
-    ys, xs = np.nonzero(sole_mask)
-    occl = np.zeros(sole_mask.shape, np.uint8)
-    if len(ys) == 0:
-        return occl > 0
-    cy, cx = ys.mean(), xs.mean()
+SKIN = ((224, 172, 140), (198, 134, 100), (141, 85, 60), (240, 200, 170))
+SLEEVES = ((40, 40, 45), (30, 50, 110), (150, 30, 40), (200, 200, 195))
+
+
+@dataclass(frozen=True)
+class Grip:
+    """Where a hand takes hold of a sole: a point on its edge, the way into the sole from there, the skin.
+
+    `length` is the sole's length in the photo: a hand is drawn to its scale
+    (a finger about a fifteenth of a shoe long), whatever the frame.
+    """
+
+    point: np.ndarray
+    inward: np.ndarray
+    skin: np.ndarray
+    length: float
+
+
+def _edge(sole_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     edge = cv2.morphologyEx(sole_mask.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    ey, ex = np.nonzero(edge)
-    k = int(rng.integers(len(ey)))
-    px, py = float(ex[k]), float(ey[k])
-    inward = np.array([cx - px, cy - py])
-    inward /= np.linalg.norm(inward) + 1e-6
+    return np.nonzero(edge)
+
+
+def grip_on(sole_mask: np.ndarray, rng: np.random.Generator, midfoot: bool = False) -> Grip | None:
+    """A hand's hold on a random point of the sole's edge (`midfoot`: on its long sides, where a hand holds a
+    shoe up); None without a sole in the frame."""
+    ey, ex = _edge(sole_mask)
+    if len(ey) == 0:
+        return None
+    ys, xs = np.nonzero(sole_mask)
+    candidates = np.arange(len(ey))
+    axis = np.linalg.eigh(np.cov(np.column_stack([xs, ys]).T))[1][:, -1] if len(xs) > 2 else np.array([0.0, 1.0])
+    along = np.column_stack([ex - xs.mean(), ey - ys.mean()]) @ axis
+    if midfoot:   # within a fifth of the sole's length of its middle, along its long axis
+        middle = np.abs(along) < 0.2 * np.ptp(along)
+        candidates = candidates[middle] if middle.any() else candidates
+    k = int(candidates[int(rng.integers(len(candidates)))])
+    point = np.array([float(ex[k]), float(ey[k])])
+    inward = np.array([xs.mean(), ys.mean()]) - point
+    skin = np.clip(np.array(SKIN[int(rng.integers(len(SKIN)))], np.float32) + rng.normal(0, 10, 3), 0, 255) / 255
+    return Grip(point, inward / (np.linalg.norm(inward) + 1e-6), skin.astype(np.float32), max(float(np.ptp(along)), 8.0))
+
+
+def draw_arm(img: np.ndarray, grip: Grip, rng: np.random.Generator) -> None:
+    """The palm and forearm of a hand holding the sole up, behind it and out of the frame (drawn before the sole).
+
+    The palm lies behind the gripped edge; the forearm leaves from it, bare or
+    in a sleeve, shaded across its width like a cylinder.
+    """
+    h, w = img.shape[:2]
+    a = np.arctan2(-grip.inward[1], -grip.inward[0]) + rng.uniform(-0.7, 0.7)
+    out = np.array([np.cos(a), np.sin(a)])
+    width = max(4, int(rng.uniform(0.17, 0.25) * grip.length))
+    palm = grip.point + out * width * 0.3
+    arm = np.zeros((h, w), np.uint8)
+    cv2.line(arm, tuple(int(v) for v in palm), tuple(int(v) for v in palm + out * 2 * max(h, w)), 255, width)
+    sleeve = rng.random() < 0.5
+    colour = np.asarray(SLEEVES[int(rng.integers(len(SLEEVES)))], np.float32) / 255 if sleeve else grip.skin
+    across = cv2.GaussianBlur(cv2.distanceTransform(arm, cv2.DIST_L2, 3), (0, 0), 2)
+    paint(img, cv2.GaussianBlur(arm.astype(np.float32) / 255, (0, 0), 2), colour, (0.7 + 0.3 * np.clip(across / (width / 2), 0, 1)).astype(np.float32))
+    hand = np.zeros((h, w), np.uint8)
+    cv2.ellipse(hand, tuple(int(v) for v in palm), (int(width * 0.75), int(width * 0.55)), float(np.degrees(a)), 0, 360, 255, -1)
+    paint(img, cv2.GaussianBlur(hand.astype(np.float32) / 255, (0, 0), 2), grip.skin, 1 + 0.08 * texture(rng, h, w, 4))
+
+
+def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator, grip: Grip | None = None) -> np.ndarray:
+    """Fingers wrapped over one edge of the sole; returns the occlusion mask.
+
+    With a `grip` (a sole held up) the fingers take hold where it says and the
+    thumb comes over the far edge; else they lie over a random edge point.
+    """
+    occl = np.zeros(sole_mask.shape, np.uint8)
+    held = grip is not None
+    grip = grip or grip_on(sole_mask, rng)
+    if grip is None:
+        return occl > 0
+    (px, py), inward = grip.point, grip.inward
     along = np.array([-inward[1], inward[0]])
-    unit = min(sole_mask.shape) / 384  # props scale with the frame
+    unit = grip.length / 300   # the hand scales with the sole (a sole ~300 px long took fingers 7-10 px wide)
     finger_w = rng.uniform(7, 10) * unit
-    for i in range(int(rng.integers(2, 5))):
-        base = np.array([px, py]) + along * (i - 1.5) * finger_w * 2.1
-        tip = base + inward * rng.uniform(12, 28) * unit
-        tail = base - inward * rng.uniform(40, 90) * unit
-        cv2.line(occl, tuple(int(v) for v in tail), tuple(int(v) for v in tip), 255, max(2, int(finger_w * 2)))
-        cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(finger_w)), 255, -1)
-    skin = np.clip(np.array(rng.choice([[224, 172, 140], [198, 134, 100], [141, 85, 60], [240, 200, 170]]), np.float32) + rng.normal(0, 10, 3), 0, 255) / 255
-    paint(img, cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5), skin, 1 + 0.1 * texture(rng, *occl.shape, 4))
+    fingers = [(np.array([px, py]) + along * (i - 1.5) * finger_w * 2.1, inward, finger_w) for i in range(int(rng.integers(2, 5)))]
+    ey, ex = _edge(sole_mask)
+    if held and len(ey):   # the thumb: the edge point across the sole from the fingers
+        q = int(np.argmax((ex - px) * inward[0] + (ey - py) * inward[1]))
+        fingers.append((np.array([float(ex[q]), float(ey[q])]), -inward, finger_w * 1.3))
+    for n, (base, towards, fw) in enumerate(fingers):
+        tip = base + towards * rng.uniform(12, 28) * unit
+        tail = base - towards * (rng.uniform(40, 90) if n < len(fingers) - held else rng.uniform(6, 14)) * unit  # a thumb's root is behind the sole
+        cv2.line(occl, tuple(int(v) for v in tail), tuple(int(v) for v in tip), 255, max(2, int(fw * 2)))
+        cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(fw)), 255, -1)
+    paint(img, cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5), grip.skin, 1 + 0.1 * texture(rng, *occl.shape, 4))
     return occl > 0
 
 
@@ -464,13 +532,19 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
         draw_card(img, rng)
     alphas = [warp(lay.alpha, k) for k, lay in enumerate(layers)]
     a = alphas[0] if len(alphas) == 1 else 1 - (1 - alphas[0]) * (1 - alphas[1])
-    if params.clutter:
-        ys, xs = np.nonzero(a > 0.5)
-        draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
-    shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
-    shift = rng.integers(-8, 9, 2)
-    shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
-    img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
+    if params.in_hand:   # held up: the room behind is out of focus, no shadow on it, the arm comes from behind the sole
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(3, 10))
+        grip = grip_on(a > 0.5, rng, midfoot=True)
+        if grip is not None:
+            draw_arm(img, grip, rng)
+    else:
+        if params.clutter:
+            ys, xs = np.nonzero(a > 0.5)
+            draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
+        shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
+        shift = rng.integers(-8, 9, 2)
+        shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
+        img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
     stack = [0] if partner is None else [0, 1] if partner[2].on_top else [1, 0]   # bottom first
     for k in stack:
         img = img * (1 - alphas[k][..., None]) + warp(np.ascontiguousarray(layers[k].rgb * layers[k].alpha[..., None]), k)
@@ -478,8 +552,8 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     for below, above in zip(stack, stack[1:]):
         masks[below] &= ~(alphas[above] > 0.5)
     wears = [warp(np.ascontiguousarray(lay.wear, dtype=np.float32), k) * m for k, (lay, m) in enumerate(zip(layers, masks))]
-    if params.hand:
-        occluded = draw_hand(img, np.logical_or.reduce(masks), rng)
+    if params.hand or params.in_hand:
+        occluded = draw_hand(img, np.logical_or.reduce(masks), rng, grip if params.in_hand else None)
         for m, wear in zip(masks, wears):
             m &= ~occluded
             wear[occluded] = 0

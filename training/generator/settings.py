@@ -108,6 +108,7 @@ class Photo(_Strict):
     hand: float = Field(ge=0, le=1)
     clutter: float = Field(ge=0, le=1)
     pair: float = Field(ge=0, le=1)
+    in_hand: float = Field(ge=0, le=1)
     motion_blur: float = Field(ge=0, le=1)
     low_light: float = Field(ge=0, le=1)
     jpeg_quality: tuple[int, int]

@@ -345,8 +345,8 @@ def test_a_sole_held_up_in_a_hand_is_gripped_from_both_sides(seed):
     import cv2
 
     spec = SampleSpec("neutral", 70 + seed, 80 + seed, (192, 288), pair=False)
-    held = render_sample(replace(spec, photo={"in_hand": True}))
-    lying = render_sample(replace(spec, photo={"in_hand": False, "hand": False}))
+    held = render_sample(replace(spec, photo={"in_hand": True, "fill": 0.7}))
+    lying = render_sample(replace(spec, photo={"in_hand": False, "hand": False, "fill": 0.7}))
     assert held.manifest_row()["in_hand"] == 1 and lying.manifest_row()["in_hand"] == 0
     covered = lying.photo.mask & ~held.photo.mask
     assert 0.6 < held.photo.visible_fraction < lying.photo.visible_fraction

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from inference.predictor import Predictor
 from tests.conftest import REPO
-from tests.hostile_files import READ, REFUSED, write_corpus
+from tests.hostile_files import REFUSED, write_corpus
 from ui.shared import UPLOAD_TYPES
 
 pytestmark = pytest.mark.slow

@@ -26,5 +26,6 @@ def test_bootstrap_intervals_hold_the_estimate_and_narrow_with_more_photos():
 
     (small, acc_small), (large, acc_large) = interval(200), interval(2000)
     assert small["accuracy"][0] <= acc_small <= small["accuracy"][1]
+    assert large["accuracy"][0] <= acc_large <= large["accuracy"][1]
     assert large["accuracy"][1] - large["accuracy"][0] < small["accuracy"][1] - small["accuracy"][0]
     assert 0 <= large["macro_f1"][0] < large["macro_f1"][1] <= 1

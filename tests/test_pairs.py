@@ -97,7 +97,20 @@ def test_evaluation_scores_a_shoe_of_a_pair_in_the_half_the_reading_cuts_for_it(
 
     image = np.zeros((100, 200, 3), np.uint8)
     right_shoe = Record(label=0, box=(120.0, 10.0, 180.0, 90.0), others=((20.0, 10.0, 80.0, 90.0),))
-    piece, box = as_read(_Halves(), image, right_shoe, right_shoe.box)
-    assert piece.shape == (100, 100, 3) and box == (20.0, 10.0, 80.0, 90.0)
+    piece, box, cut = as_read(_Halves(), image, right_shoe, right_shoe.box)
+    assert piece.shape == (100, 100, 3) and box == (20.0, 10.0, 80.0, 90.0) and cut
     alone = replace(right_shoe, others=())
-    assert as_read(_Halves(), image, alone, alone.box)[0] is image   # one sole: the whole photo, as the app reads it
+    assert as_read(_Halves(), image, alone, alone.box) == (image, alone.box, None)   # one sole: the whole photo, as the app reads it
+
+
+def test_evaluate_says_how_many_shoes_of_pairs_the_reading_cut_out(tmp_path):
+    from inference.model_store import bundled_checkpoint
+    from training.evaluate import evaluate, summary_table
+
+    specs = [SampleSpec("neutral", 51, 52, (384, 576), pair=True), SampleSpec("supination", 53, 54, (384, 576), pair=True),
+             SampleSpec("forefoot_loading", 55, 56, (384, 576), pair=False)]
+    write_specs(tmp_path, specs, progress=False)
+    report = evaluate(bundled_checkpoint(), tmp_path, progress=False, pose_check=False)
+    assert report["n_images"] == 3 and report["pairs_cut"]["n"] == 2      # the one-sole photo is no pair
+    assert 0 <= report["pairs_cut"]["k"] <= 2
+    assert f"{report['pairs_cut']['k']} of 2 shoes photographed beside their partner" in summary_table(report)

@@ -32,6 +32,7 @@ from training.metrics import (
     bootstrap_ci,
     box_iou,
     classification_report,
+    proportion,
     expected_calibration_error,
     reliability_bins,
     softmax,
@@ -64,6 +65,7 @@ class Collected:
     pose_agrees: list = field(default_factory=list)    # the class held in every other pose read (all True unread)
     ious: list = field(default_factory=list)
     unreadable: list = field(default_factory=list)
+    pairs_cut: list = field(default_factory=list)      # per shoe of a pair photographed together: read as a sole of its own
 
 
     def add(self, records: list, images: list[np.ndarray], boxes: list, fwd, found: np.ndarray, margin: float) -> None:
@@ -116,23 +118,22 @@ class Collected:
         return np.abs(np.array(self.zone_pred) - np.array(self.zone_true)) if self.zone_true else None
 
 
-def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | None) -> tuple[np.ndarray, Box | None]:
-    """The pixels the app reads for a record's sole, and its box in them.
+def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | None) -> tuple[np.ndarray, Box | None, bool | None]:
+    """The pixels the app reads for a record's sole, its box in them, and - a pair's shoe - whether the reading cut
+    the photo in two (None: one sole in the photo).
 
     A photo of a pair is cut in two by the reading (`ReadingPipeline.read`): the
     record's sole is then read in the half that holds its box's centre. Where
     the reading does not cut it, the whole photo is read, as the app would.
     """
     if len(record.others) != 1 or box is None:
-        return image, box
+        return image, box, None
     halves = pipeline.pair_halves(image)
-    if halves is None:
-        return image, box
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    for _, piece, (ox, oy) in halves:
+    for _, piece, (ox, oy) in halves or []:
         if ox <= cx < ox + piece.shape[1] and oy <= cy < oy + piece.shape[0]:
-            return piece, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy)
-    return image, box
+            return piece, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), True
+    return image, box, False
 
 
 def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,
@@ -164,7 +165,9 @@ def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_sid
             if transform is not None:
                 image, box = transform(image, box, r, start + len(kept))
             if not given_side:
-                image, box = as_read(pipeline, image, r, box)
+                image, box, cut = as_read(pipeline, image, r, box)
+                if cut is not None:
+                    c.pairs_cut.append(cut)
             images.append(image)
             boxes.append(box)
             kept.append(r)
@@ -245,6 +248,7 @@ def evaluate(checkpoint: Path, data: Path, out_dir: Path | None = None, given_si
         "orientation_accuracy": c.orientation_accuracy(),
         "sole_found_rate": float(np.mean(c.sole_found)),
         "box_iou": float(np.mean(c.ious)) if c.ious else None,
+        "pairs_cut": proportion(int(sum(c.pairs_cut)), len(c.pairs_cut)) if c.pairs_cut else None,
     })
     report["orientation_near_diagonals"] = orientation_near_diagonals(*c.known_orientations())
     report["side_accuracy"] = c.side_accuracy()
@@ -418,6 +422,8 @@ def summary_table(report: dict) -> str:
         else "orientation acc.  n/a (no toe directions given)",
         f"sole found        {report['sole_found_rate']:.3f}" + (f"  (box IoU {report['box_iou']:.3f})" if report.get("box_iou") is not None else ""),
         f"ECE               {report['ece_before_temperature']:.3f} -> {report['ece_after_temperature']:.3f} (T={report['temperature']:.2f})",
+        *([f"pairs cut in two  {report['pairs_cut']['k']} of {report['pairs_cut']['n']} shoes photographed beside their partner "
+           "(the others read with both soles in the photo)"] if report.get("pairs_cut") else []),
         "",
         f"{'class':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
     ]

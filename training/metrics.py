@@ -111,3 +111,13 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(ta) == 0:
         return np.zeros(0)
     return ops_box_iou(ta, tb).diagonal().numpy()
+
+
+def proportion(k: int, n: int) -> dict:
+    """A proportion with its exact (Clopper-Pearson) 95% interval."""
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return {"k": 0, "n": 0, "rate": None, "ci95": None}
+    ci = binomtest(k, n).proportion_ci(0.95)
+    return {"k": k, "n": n, "rate": k / n, "ci95": [ci.low, ci.high]}

@@ -25,6 +25,7 @@ from PIL import Image
 
 from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.data import Record
+from training.metrics import proportion
 
 REPO = Path(__file__).resolve().parents[1]
 #: Real photos (the two worn CSAFE soles and new-soles/), when present; never part of the repository.
@@ -112,16 +113,6 @@ def outline_records(folder: Path, source: int = 0) -> list[Record]:
     return records
 
 
-def _share(k: int, n: int) -> dict:
-    """A proportion with its exact (Clopper-Pearson) 95% interval."""
-    from scipy.stats import binomtest
-
-    if n == 0:
-        return {"k": 0, "n": 0, "rate": None, "ci95": None}
-    ci = binomtest(k, n).proportion_ci(0.95)
-    return {"k": k, "n": n, "rate": k / n, "ci95": [ci.low, ci.high]}
-
-
 def new_sole_figures(predictor, photos: list[OutlinedPhoto], new_below: float = 0.15) -> dict:
     """How the Predictor reads real new soles: found, one result per sole, and read as (nearly) unworn.
 
@@ -144,9 +135,9 @@ def new_sole_figures(predictor, photos: list[OutlinedPhoto], new_below: float = 
         read = [p for p in results if p.severity is not None]
         readings += len(read)
         as_new += sum(p.severity < new_below for p in read)
-    return {"photos": len(photos), "sole_found_in_photo": _share(found_photos, len(photos)),
-            "soles_found": _share(matched, soles), "one_result_per_sole": _share(right_count, len(photos)),
-            "read_as_new": _share(as_new, readings), "new_below": new_below}
+    return {"photos": len(photos), "sole_found_in_photo": proportion(found_photos, len(photos)),
+            "soles_found": proportion(matched, soles), "one_result_per_sole": proportion(right_count, len(photos)),
+            "read_as_new": proportion(as_new, readings), "new_below": new_below}
 
 
 #: Both CSAFE photographs: left shoes, toe at the bottom (their SOURCE.md).

@@ -82,6 +82,20 @@ def test_default_config_is_valid():
     assert cfg.model.arch == "efficientnet_lite0" and cfg.model.pretrained
 
 
+def test_a_synthetic_source_pins_the_photo_conditions_it_names():
+    from training.config import SourceCfg
+    from training.data import synthetic_records
+    from training.views import materialise
+
+    records = synthetic_records(SourceCfg(kind="synthetic", n=2, size=(128, 192), photo={"fill": 0.5, "rotation_deg": 90.0}))
+    for r in records:
+        _, (x0, y0, x1, y1), rec, _ = materialise(r, epoch=3)
+        assert rec.orientation == 1                                  # toe to the right, as pinned
+        assert 0.35 < max((x1 - x0) / 128, (y1 - y0) / 192) < 0.55   # the sole across half the frame (less a hand's cover)
+    with pytest.raises(ValueError, match="unknown photo condition"):
+        SourceCfg(kind="synthetic", photo={"fil": 0.5})
+
+
 def test_training_and_inference_see_identical_tensors(small_set):
     records = read_manifest(small_set)
     backbone = BACKBONES["efficientnet_lite0"]

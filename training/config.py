@@ -69,6 +69,16 @@ class SourceCfg(_Strict):
     n: int = Field(1000, ge=1)                 # synthetic: samples per epoch
     size: tuple[int, int] = (384, 576)         # synthetic: photo size
     seed: int = 0                              # synthetic: base seed
+    photo: dict[str, float | bool | str] = {}  # synthetic: photo conditions pinned (training.generator.scene.PhotoParams fields)
+
+    @model_validator(mode="after")
+    def _known_photo_conditions(self) -> "SourceCfg":
+        from training.generator.scene import PhotoParams
+
+        unknown = sorted(set(self.photo) - set(PhotoParams.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown photo condition(s) {unknown}; known: {sorted(PhotoParams.__dataclass_fields__)}")
+        return self
 
 
 class DataCfg(_Strict):

@@ -130,7 +130,8 @@ def synthetic_records(cfg: SourceCfg, source: int = 0) -> list[Record]:
 
     classes = load_taxonomy().class_ids
     return [Record(label=i % len(classes),
-                   spec=SampleSpec(classes[i % len(classes)], derive_seed(cfg.seed, i, 0), derive_seed(cfg.seed, i, 1), size=tuple(cfg.size)),
+                   spec=SampleSpec(classes[i % len(classes)], derive_seed(cfg.seed, i, 0), derive_seed(cfg.seed, i, 1), size=tuple(cfg.size),
+                                   photo=dict(cfg.photo)),
                    shoe_id=f"synthetic-{cfg.seed}-{i}", source=source) for i in range(cfg.n)]
 
 

@@ -124,7 +124,8 @@ def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | Non
 
     A photo of a pair is cut in two by the reading (`ReadingPipeline.read`): the
     record's sole is then read in the half that holds its box's centre. Where
-    the reading does not cut it, the whole photo is read, as the app would.
+    the reading does not cut it, the whole photo is read, as the app would, and
+    there is no box to score: the reading's one box then stands for both soles.
     """
     if len(record.others) != 1 or box is None:
         return image, box, None
@@ -133,7 +134,7 @@ def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | Non
     for _, piece, (ox, oy) in halves or []:
         if ox <= cx < ox + piece.shape[1] and oy <= cy < oy + piece.shape[0]:
             return piece, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), True
-    return image, box, False
+    return image, None, False
 
 
 def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,

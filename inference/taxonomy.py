@@ -125,6 +125,12 @@ class Taxonomy(_Strict):
                 return z
         raise KeyError(f"unknown zone {zone_id!r}; known: {self.zone_ids}")
 
+    def other_side(self, side: str) -> str:
+        """The other shoe of the pair ("left" <-> "right")."""
+        if side not in self.sides:
+            raise KeyError(f"unknown side {side!r}; known: {list(self.sides)}")
+        return self.sides[1 - self.sides.index(side)]
+
     def mirror_zone(self, zone_id: str) -> str:
         """The zone a horizontal flip maps this one onto (medial <-> lateral)."""
         z = self.zone(zone_id)

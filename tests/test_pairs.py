@@ -99,11 +99,15 @@ def test_evaluation_scores_a_shoe_of_a_pair_in_the_half_the_reading_cuts_for_it(
     right_shoe = Record(label=0, box=(120.0, 10.0, 180.0, 90.0), others=((20.0, 10.0, 80.0, 90.0),))
     piece, box, cut = as_read(_Halves(), image, right_shoe, right_shoe.box)
     assert piece.shape == (100, 100, 3) and box == (20.0, 10.0, 80.0, 90.0) and cut
+
     class _Whole:
         def pair_halves(self, image):
             return None
 
     assert as_read(_Whole(), image, right_shoe, right_shoe.box) == (image, None, False)   # read whole: no one sole's box
+    assert as_read(_Halves(), image, right_shoe, right_shoe.box, side_given=True) == (image, None, False)   # a side: never cut
+    several = replace(right_shoe, others=((20.0, 10.0, 80.0, 90.0), (0.0, 0.0, 10.0, 10.0)))
+    assert as_read(_Halves(), image, several, several.box) == (image, None, None)   # no pair: nothing cut, no box to score
     alone = replace(right_shoe, others=())
     assert as_read(_Halves(), image, alone, alone.box) == (image, alone.box, None)   # one sole: the whole photo, as the app reads it
 

@@ -54,3 +54,10 @@ def test_zone_map_splits_at_local_midline_and_covers_the_sole():
     heel_medial, heel_lateral = tax.zone_ids.index("heel_medial"), tax.zone_ids.index("heel_lateral")
     assert zmap[-1, 0] == heel_medial and zmap[-1, -1] == heel_lateral
     assert set(np.unique(zmap)) == set(range(len(tax.zones)))
+
+
+def test_the_other_shoe_of_a_pair_is_the_other_side():
+    tax = load_taxonomy()
+    assert [tax.other_side(s) for s in tax.sides] == list(reversed(tax.sides))
+    with pytest.raises(KeyError, match="unknown side"):
+        tax.other_side("middle")

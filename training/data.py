@@ -21,9 +21,7 @@ from inference.decode import IMAGE_SUFFIXES, ImageError, open_image
 from inference.preprocess import Box
 from inference.taxonomy import Taxonomy, load_taxonomy, nearest_quarter
 from training.config import DataCfg, SourceCfg
-from training.generator.sample import PARTNER_BOX_COLUMNS, SampleSpec
-
-BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")
+from training.generator.sample import BOX_COLUMNS, PARTNER_BOX_COLUMNS, SampleSpec
 
 
 class DataError(ValueError):

@@ -118,23 +118,25 @@ class Collected:
         return np.abs(np.array(self.zone_pred) - np.array(self.zone_true)) if self.zone_true else None
 
 
-def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | None) -> tuple[np.ndarray, Box | None, bool | None]:
-    """The pixels the app reads for a record's sole, its box in them, and - a pair's shoe - whether the reading cut
-    the photo in two (None: one sole in the photo).
+def as_read(pipeline: ReadingPipeline, image: np.ndarray, record, box: Box | None,
+            side_given: bool = False) -> tuple[np.ndarray, Box | None, bool | None]:
+    """The pixels the app reads for a record's sole, the box to score its reading against (None: none), and - a
+    pair's shoe - whether the reading cut the photo in two (None: not a pair).
 
-    A photo of a pair is cut in two by the reading (`ReadingPipeline.read`): the
-    record's sole is then read in the half that holds its box's centre. Where
-    the reading does not cut it, the whole photo is read, as the app would, and
-    there is no box to score: the reading's one box then stands for both soles.
+    A photo of a pair is cut in two by the reading (`ReadingPipeline.read`; never
+    when the user gave a side): the record's sole is then read in the half that
+    holds its box's centre. Where the photo is read whole, as the app would, its
+    one box stands for every sole in it, so there is no one sole's box to score.
     """
-    if len(record.others) != 1 or box is None:
+    if not record.others:
         return image, box, None
-    halves = pipeline.pair_halves(image)
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    pair = len(record.others) == 1
+    halves = pipeline.pair_halves(image) if pair and box is not None and not side_given else None
     for _, piece, (ox, oy) in halves or []:
-        if ox <= cx < ox + piece.shape[1] and oy <= cy < oy + piece.shape[0]:
+        cx, cy = (box[0] + box[2]) / 2 - ox, (box[1] + box[3]) / 2 - oy
+        if 0 <= cx < piece.shape[1] and 0 <= cy < piece.shape[0]:
             return piece, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), True
-    return image, None, False
+    return image, None, False if pair else None
 
 
 def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_side: bool = False, batch_size: int = 32,
@@ -165,10 +167,9 @@ def collect(checkpoint: Path, data: Path, settings: InferenceSettings, given_sid
             box = record_box(r)
             if transform is not None:
                 image, box = transform(image, box, r, start + len(kept))
-            if not given_side:
-                image, box, cut = as_read(pipeline, image, r, box)
-                if cut is not None:
-                    c.pairs_cut.append(cut)
+            image, box, cut = as_read(pipeline, image, r, box, given_side)
+            if cut is not None:
+                c.pairs_cut.append(cut)
             images.append(image)
             boxes.append(box)
             kept.append(r)

@@ -159,10 +159,10 @@ def validate(model: SoleNet, loader: DataLoader, pre: Preprocessor, settings: In
     pipeline = ReadingPipeline(lambda x: forward(model, x, prefix), pre, settings, taxonomy, d.device)
     c = Collected()
     for batch in loader:
-        read = [as_read(pipeline, image, r, r.box)[:2] for image, r in batch]
-        images, boxes, records = [x[0] for x in read], [x[1] for x in read], [b[1] for b in batch]
+        read = [as_read(pipeline, image, r, r.box) for image, r in batch]
+        images, records = [x[0] for x in read], [b[1] for b in batch]
         fwd = pipeline.two_pass(images)
-        c.add(records, images, [b if len(r.others) < 2 else None for b, r in zip(boxes, records)], fwd, pipeline.found(fwd), pre.margin)
+        c.add(records, images, [x[1] for x in read], fwd, pipeline.found(fwd), pre.margin)
     c = Collected.merged(distributed.gather(c, d))
     labels = np.array(c.labels, int)
     known = labels >= 0

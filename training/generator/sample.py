@@ -68,15 +68,14 @@ class Sample:
 
     def pair_row(self) -> dict[str, object]:
         """The pair layout and where the partner lies (`pair` 0 and nothing else for a photo of one sole)."""
-        if self.pair is None or self.partner is None or self.photo.partner is None:
+        if self.pair is None or self.partner is None:
             return {"pair": 0}
         p, seen = self.pair, self.photo.partner
-        turn = p.skew_deg + (180.0 if p.opposite else 0.0)
         row: dict[str, object] = {
             "pair": 1, "pair_gap": round(p.gap, 3), "pair_opposite": int(p.opposite), "pair_shift": round(p.shift, 3),
             "pair_skew_deg": round(p.skew_deg, 2), "pair_beside": p.beside, "pair_on_top": int(p.on_top),
-            "partner_side": "left" if self.params.side == "right" else "right",
-            "partner_rotation_deg": round((self.params.rotation_deg + turn) % 360, 2),
+            "partner_side": load_taxonomy().other_side(self.params.side),
+            "partner_rotation_deg": round((self.params.rotation_deg + p.turn_deg) % 360, 2),
             "partner_severity": round(self.partner.wear.severity, 4), "partner_visible_fraction": round(seen.visible_fraction, 3)}
         row.update(zip(PARTNER_BOX_COLUMNS, seen.box))
         return row
@@ -97,7 +96,7 @@ class Sample:
             exposure=round(p.exposure, 3), jpeg_quality=p.jpeg_quality,
             tread_depth_mm=round(self.tread.depth_mm, 2), **self.build_row(),
         )
-        row.update(zip(("box_x0", "box_y0", "box_x1", "box_y1"), self.photo.box))
+        row.update(zip(BOX_COLUMNS, self.photo.box))
         row.update(self.gait.as_row())
         row.update(self.pair_row())
         if self.spec.style is not None:   # only then: the default set's manifest stays as it was
@@ -105,7 +104,8 @@ class Sample:
         return row
 
 
-PARTNER_BOX_COLUMNS = ("partner_box_x0", "partner_box_y0", "partner_box_x1", "partner_box_y1")
+BOX_COLUMNS = ("box_x0", "box_y0", "box_x1", "box_y1")            # the sole's box in the photo (pixels)
+PARTNER_BOX_COLUMNS = tuple(f"partner_{c}" for c in BOX_COLUMNS)   # the other shoe's, in a photo of the pair
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from inference.taxonomy import nearest_quarter
+from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.generator.appearance import SoleLook
 from training.generator.settings import GeneratorSettings
 
@@ -195,6 +195,11 @@ class PairLayout:
     beside: int         # +1: the second lies right of the first in the first's toe-up frame; -1: left of it
     on_top: bool        # where they overlap, the second lies over the first
 
+    @property
+    def turn_deg(self) -> float:
+        """How far the second sole's toe is turned (clockwise) from the first's."""
+        return self.skew_deg + (180.0 if self.opposite else 0.0)
+
 
 def sample_pair_layout(share: float, rng: np.random.Generator) -> PairLayout | None:
     """A pair's layout in `share` of photos (settings `photo.pair`), else None (one sole)."""
@@ -213,6 +218,7 @@ class Layer:
     alpha: np.ndarray
     sole: np.ndarray        # float 0/1
     wear: np.ndarray        # wear fraction, padded like the look
+    sole_box: np.ndarray    # (4, 2) corners of the sole's box in the layer's own pixels
     to_canvas: np.ndarray   # 3x3 map from the layer's pixels to the canvas
 
 
@@ -222,14 +228,14 @@ def layer(look: SoleLook, wear_fraction: np.ndarray, side: str) -> Layer:
     wmap = np.pad(wear_fraction, look.pad)   # the look is padded to hold the sidewall
     if side == "right":
         rgb, alpha, sole, wmap = rgb[:, ::-1], alpha[:, ::-1], sole[:, ::-1], wmap[:, ::-1]
-    return Layer(rgb, alpha, sole, wmap, np.eye(3))
+    ys, xs = np.nonzero(sole > 0.5)
+    box = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()], [xs.max() + 1, ys.max() + 1], [xs.min(), ys.max() + 1]], np.float64)
+    return Layer(rgb, alpha, sole, wmap, box, np.eye(3))
 
 
 def _sole_corners(lay: Layer) -> np.ndarray:
     """The layer's sole box corners on the canvas."""
-    ys, xs = np.nonzero(lay.sole > 0.5)
-    box = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.min()], [xs.max() + 1, ys.max() + 1], [xs.min(), ys.max() + 1]], np.float64)
-    return cv2.perspectiveTransform(box[None], lay.to_canvas)[0]
+    return cv2.perspectiveTransform(lay.sole_box[None], lay.to_canvas)[0]
 
 
 def _moved(lay: Layer, m: np.ndarray) -> Layer:
@@ -240,8 +246,7 @@ def place_pair(first: Layer, second: Layer, layout: PairLayout) -> list[Layer]:
     """The second sole turned and laid beside the first."""
     corners = _sole_corners(second)
     centre = corners.mean(0)
-    turn = layout.skew_deg + (180.0 if layout.opposite else 0.0)
-    second = _moved(second, np.vstack([cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -turn, 1.0), [0, 0, 1]]))
+    second = _moved(second, np.vstack([cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -layout.turn_deg, 1.0), [0, 0, 1]]))
     a, b = _sole_corners(first), _sole_corners(second)
     width, length = np.ptp(a[:, 0]), np.ptp(a[:, 1])
     gap = layout.gap * width
@@ -409,14 +414,15 @@ def draw_hand(img: np.ndarray, sole_mask: np.ndarray, rng: np.random.Generator, 
     along = np.array([-inward[1], inward[0]])
     unit = grip.length / 300   # the hand scales with the sole (a sole ~300 px long took fingers 7-10 px wide)
     finger_w = rng.uniform(7, 10) * unit
-    fingers = [(np.array([px, py]) + along * (i - 1.5) * finger_w * 2.1, inward, finger_w) for i in range(int(rng.integers(2, 5)))]
+    # (base on the edge, way into the sole, half width, how far the root shows outside the sole)
+    fingers = [(np.array([px, py]) + along * (i - 1.5) * finger_w * 2.1, inward, finger_w, (40, 90)) for i in range(int(rng.integers(2, 5)))]
     ey, ex = _edge(sole_mask)
-    if held and len(ey):   # the thumb: the edge point across the sole from the fingers
+    if held and len(ey):   # the thumb over the edge across the sole from the fingers; its root is behind the sole
         q = int(np.argmax((ex - px) * inward[0] + (ey - py) * inward[1]))
-        fingers.append((np.array([float(ex[q]), float(ey[q])]), -inward, finger_w * 1.3))
-    for n, (base, towards, fw) in enumerate(fingers):
+        fingers.append((np.array([float(ex[q]), float(ey[q])]), -inward, finger_w * 1.3, (6, 14)))
+    for base, towards, fw, root in fingers:
         tip = base + towards * rng.uniform(12, 28) * unit
-        tail = base - towards * (rng.uniform(40, 90) if n < len(fingers) - held else rng.uniform(6, 14)) * unit  # a thumb's root is behind the sole
+        tail = base - towards * rng.uniform(*root) * unit
         cv2.line(occl, tuple(int(v) for v in tail), tuple(int(v) for v in tip), 255, max(2, int(fw * 2)))
         cv2.circle(occl, tuple(int(v) for v in tip), max(1, int(fw)), 255, -1)
     paint(img, cv2.GaussianBlur(occl.astype(np.float32) / 255, (0, 0), 1.5), grip.skin, 1 + 0.1 * texture(rng, *occl.shape, 4))
@@ -510,14 +516,36 @@ def _sole_in_photo(lay: Layer, to_photo: np.ndarray, mask: np.ndarray, wear: np.
     return SoleInPhoto(wear.astype(np.float32), mask, visible, box)
 
 
+def _behind(img: np.ndarray, cover: np.ndarray, params: PhotoParams, rng: np.random.Generator) -> tuple[np.ndarray, Grip | None]:
+    """What lies under the soles (`cover`: their coverage), before they are laid on; the hand's grip if one holds them.
+
+    On a surface: clutter around them and their shadow. Held up: the room
+    behind out of focus, no shadow on it, the arm coming from behind the sole.
+    """
+    h, w = img.shape[:2]
+    if params.in_hand:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(3, 10))
+        grip = grip_on(cover > 0.5, rng, midfoot=True)
+        if grip is not None:
+            draw_arm(img, grip, rng)
+        return img, grip
+    if params.clutter:
+        ys, xs = np.nonzero(cover > 0.5)
+        draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
+    shadow = cv2.GaussianBlur(cover, (0, 0), rng.uniform(4, 12))
+    shift = rng.integers(-8, 9, 2)
+    shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
+    img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
+    return img, None
+
+
 def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng: np.random.Generator,
             partner: tuple[SoleLook, np.ndarray, PairLayout] | None = None) -> Photo:
     """Place the sole (and, for a pair, its partner: look, wear, layout) in a scene and take the photo."""
     h, w = params.height, params.width
     layers = [layer(look, wear_fraction, params.side)]
     if partner is not None:
-        other = "left" if params.side == "right" else "right"
-        layers = place_pair(layers[0], layer(partner[0], partner[1], other), partner[2])
+        layers = place_pair(layers[0], layer(partner[0], partner[1], load_taxonomy().other_side(params.side)), partner[2])
     layers, canvas_hw, box = canvas(layers)
     hom = homography(params, canvas_hw, box, rng)
     maps = [hom @ lay.to_canvas for lay in layers]
@@ -531,20 +559,7 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
     if params.label_card:
         draw_card(img, rng)
     alphas = [warp(lay.alpha, k) for k, lay in enumerate(layers)]
-    a = alphas[0] if len(alphas) == 1 else 1 - (1 - alphas[0]) * (1 - alphas[1])
-    if params.in_hand:   # held up: the room behind is out of focus, no shadow on it, the arm comes from behind the sole
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(3, 10))
-        grip = grip_on(a > 0.5, rng, midfoot=True)
-        if grip is not None:
-            draw_arm(img, grip, rng)
-    else:
-        if params.clutter:
-            ys, xs = np.nonzero(a > 0.5)
-            draw_clutter(img, (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else (0, 0, w, h), rng)
-        shadow = cv2.GaussianBlur(a, (0, 0), rng.uniform(4, 12))
-        shift = rng.integers(-8, 9, 2)
-        shadow = np.roll(shadow, (int(shift[1]), int(shift[0])), axis=(0, 1))
-        img *= (1 - rng.uniform(0.25, 0.55) * shadow)[..., None]
+    img, grip = _behind(img, alphas[0] if len(alphas) == 1 else 1 - (1 - alphas[0]) * (1 - alphas[1]), params, rng)
     stack = [0] if partner is None else [0, 1] if partner[2].on_top else [1, 0]   # bottom first
     for k in stack:
         img = img * (1 - alphas[k][..., None]) + warp(np.ascontiguousarray(layers[k].rgb * layers[k].alpha[..., None]), k)
@@ -553,7 +568,7 @@ def compose(look: SoleLook, wear_fraction: np.ndarray, params: PhotoParams, rng:
         masks[below] &= ~(alphas[above] > 0.5)
     wears = [warp(np.ascontiguousarray(lay.wear, dtype=np.float32), k) * m for k, (lay, m) in enumerate(zip(layers, masks))]
     if params.hand or params.in_hand:
-        occluded = draw_hand(img, np.logical_or.reduce(masks), rng, grip if params.in_hand else None)
+        occluded = draw_hand(img, np.logical_or.reduce(masks), rng, grip)
         for m, wear in zip(masks, wears):
             m &= ~occluded
             wear[occluded] = 0

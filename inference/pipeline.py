@@ -118,29 +118,42 @@ class ReadingPipeline:
     def _split_pair(self, image: np.ndarray, scene: Scene, i: int) -> tuple[list[Part], Scene] | None:
         """Both soles in one photo: split it when each half holds one whole, elongated sole.
 
-        Candidate cuts: through the middle of a squarish sole box (two soles side
-        by side or one above the other; the likelier direction first), and down
-        the middle of any landscape photo (runners often lay both shoes next to
-        each other). Once both halves show an elongated sole, the cut moves to
-        the middle of the space between the two soles and the halves are read
-        again; a half whose sole still touches the cut is half of one sole, not a
-        sole of its own. Returns the halves and pass 1's reading of them.
+        Tries each of `_cuts` in turn. Once both halves show an elongated sole,
+        the cut moves to the middle of the space between the two soles and the
+        halves are read again; a half whose sole still touches the cut is half of
+        one sole, not a sole of its own. Returns the halves and pass 1's reading of them.
         """
-        q = self.settings.quality
-        H, W = image.shape[:2]
-        x0, y0, x1, y1 = scene.boxes[i]
-        w, h = x1 - x0, y1 - y0
-        candidates: list[tuple[bool, float]] = []   # (vertical cut?, position)
-        if scene.sole_prob[i] >= q.min_sole_probability and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect:
-            across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
-            candidates += [along, across] if h > w else [across, along]
-        if W >= 1.15 * H:
-            candidates.append((True, W / 2))
-        for vertical, position in candidates:
+        for vertical, position in self._cuts(image, scene, i):
             found = self._split_at(image, vertical, position)
             if found is not None:
                 return found
         return None
+
+    def _cuts(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[bool, float]]:
+        """Where two soles in the photo would part, likeliest first: (vertical cut?, position in pixels).
+
+        Through the middle of a squarish sole box (two soles side by side or one
+        above the other; the likelier direction first), and down the middle of a
+        landscape photo or of a portrait one whose sole pass 1 reads toe up or
+        down: runners lay a pair side by side, and pass 1, having learnt from
+        photos of one sole, often boxes only one of them (a real sole beside its
+        mirror image in a portrait frame was read as one sole in half of the
+        arrangements tried before this cut; docs/model/experiments.md). Cuts along
+        the length of a sideways sole, or through its own box, were tried too and
+        cut single real soles in two beside sole-shaped clutter, so they are not made.
+        """
+        q, (H, W) = self.settings.quality, image.shape[:2]
+        x0, y0, x1, y1 = scene.boxes[i]
+        w, h = x1 - x0, y1 - y0
+        found = scene.sole_prob[i] >= q.min_sole_probability
+        cuts: list[tuple[bool, float]] = []
+        if found and min(w, h) / max(w, h, 1e-6) >= self.settings.pair.split_min_aspect:
+            across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
+            cuts += [along, across] if h > w else [across, along]
+        upright = int(scene.orientation[i]) % 2 == 0   # toe up or down
+        if W >= 1.15 * H or (found and upright and H >= 1.15 * W):
+            cuts.append((True, W / 2))
+        return cuts
 
     def _split_at(self, image: np.ndarray, vertical: bool, position: float) -> tuple[list[Part], Scene] | None:
         extent = image.shape[1] if vertical else image.shape[0]

@@ -151,7 +151,8 @@ def real_photo_figures(predictor) -> dict:
       sole, read as new (severity under 0.15), per session and in all;
     - each worn CSAFE photo in its eight symmetric views: side and toe direction
       right in every view, and the share of views giving its most common class;
-    - each worn CSAFE photo beside its mirror image (`mirror_pair`): two results, sides, classes.
+    - each worn CSAFE photo beside its mirror image (`mirror_pair`), as they are and in a portrait frame:
+      two results, sides, classes.
     """
     from inference.decode import load_rgb
     from training.pose_check import pose_consistency
@@ -164,29 +165,38 @@ def real_photo_figures(predictor) -> dict:
     photos = {p.name: load_rgb(p) for p in sorted(REAL_SOLES.glob("*.jpg"))}
     if photos:
         figures["csafe"] = [pose_consistency(predictor, name, image, *CSAFE_POSE) for name, image in photos.items()]
-        figures["csafe_pairs"] = [mirror_pair(predictor, name, image, first) for name, image in photos.items()
-                                  for first in ("photo", "mirror")]
+        figures["csafe_pairs"] = [mirror_pair(predictor, name, image, first, upright)
+                                  for name, image in photos.items() for upright in (False, True) for first in ("photo", "mirror")]
     return figures
 
 
-def mirror_pair(predictor, name: str, image: np.ndarray, first: str) -> dict:
+def mirror_pair(predictor, name: str, image: np.ndarray, first: str, upright: bool = False) -> dict:
     """A real sole beside its own mirror image in one photo: a left and a right shoe with the same wear.
 
     The nearest the project has to a real pair photographed together: it should give two
     results, the right side for each half, and the same class and severity for both.
-    `first`: which of the two is on the left of the photo ("photo" or "mirror").
+    `first`: which of the two is on the left of the photo ("photo" or "mirror"). `upright`:
+    the pair in a portrait frame (3:4, the floor's colour above and below), as a phone held
+    upright takes a pair laid side by side; otherwise the two photos side by side (landscape).
     """
     halves = [image, np.ascontiguousarray(image[:, ::-1])]
-    pair = Image.fromarray(np.concatenate(halves if first == "photo" else halves[::-1], axis=1))
+    row = np.concatenate(halves if first == "photo" else halves[::-1], axis=1)
+    if upright:
+        floor = np.median(np.concatenate([row[:8], row[-8:]]).reshape(-1, 3), axis=0).astype(np.uint8)
+        frame = np.empty((max(row.shape[0], row.shape[1] * 4 // 3), row.shape[1], 3), np.uint8)
+        frame[:] = floor
+        top = (frame.shape[0] - row.shape[0]) // 2
+        frame[top:top + row.shape[0]] = row
+        row = frame
     photo = io.BytesIO()
-    pair.save(photo, format="JPEG", quality=92)          # as a phone would send it
+    Image.fromarray(row).save(photo, format="JPEG", quality=92)          # as a phone would send it
     results = predictor.predict(photo.getvalue(), name=name)
     own = CSAFE_POSE[0]
     mirrored = next(side for side in predictor.taxonomy.sides if side != own)   # a mirrored left sole is a right one
     expected = [own, mirrored] if first == "photo" else [mirrored, own]
     labels = [r.label for r in results]
     severities = [round(float(r.severity), 3) for r in results if r.label is not None]
-    return {"photo": name, "first": first, "results": len(results), "sides": [r.side for r in results],
+    return {"photo": name, "first": first, "upright": upright, "results": len(results), "sides": [r.side for r in results],
             "sides_right": [r.side for r in results] == expected, "labels": labels,
             "same_class": len(results) == 2 and None not in labels and labels[0] == labels[1],
             "severities": severities, "unsure": ["low_confidence" in r.flags for r in results]}
@@ -195,7 +205,8 @@ def mirror_pair(predictor, name: str, image: np.ndarray, first: str) -> dict:
 def pair_words(r: dict) -> str:
     """One line for a sole-and-mirror pair (the CLI and the model card say it the same way)."""
     order = "photo, then its mirror image" if r["first"] == "photo" else "mirror image, then the photo"
-    return (f"{r['photo'][:13]} beside its mirror image ({order}): {r['results']} result(s), sides "
+    frame = ", portrait frame" if r.get("upright") else ""
+    return (f"{r['photo'][:13]} beside its mirror image ({order}{frame}): {r['results']} result(s), sides "
             f"{'right' if r['sides_right'] else 'wrong'} ({', '.join(map(str, r['sides']))}), classes "
             f"{' / '.join(map(str, r['labels']))} ({'the same' if r['same_class'] else 'different'}), severity "
             f"{' / '.join(f'{v:.2f}' for v in r['severities'])}, shown as unsure: "

@@ -27,8 +27,9 @@ def photo_guide() -> None:
             "- Turn the shoe over and lay it **flat**, sole up.\n"
             "- Get the **whole sole** in the picture, filling most of the frame.\n"
             "- Use **good, even light** (near a window); avoid harsh flash glare.\n"
-            "- **One shoe per photo** reads best. Both shoes in one photo are often read as a single sole "
-            "by the current model; if that happens, photograph each shoe alone."
+            "- **One shoe per photo** reads best. For both shoes in one photo, lay them side by side, toes the "
+            "same way, with a gap between them; shoes touching or overlapping are often read as a single sole "
+            "by the current model - if that happens, photograph each shoe alone."
         )
         st.image(str(SAMPLES / "01-left.jpg"), caption="A good sole photo (a synthetic example)", width=180)
 

@@ -629,3 +629,19 @@ def test_the_card_leads_with_the_recipes_leave_style_out_figures(tmp_path):
     assert "| in-style | 1000 | 0.900 (0.880-0.920) |" in lines and "| held-out style | 1000 | 0.810 (0.790-0.830) |" in lines
     assert any("9.0 points below in-style" in line for line in lines)
     assert _yardstick_lines(None) == []
+
+
+def test_the_card_says_when_the_model_learnt_from_another_generated_set(tmp_path):
+    """The card's generated figures are in-style only for the set the model learnt from; for any other (a generator
+    changed since training) it says so, naming both manifests, and says nothing for the model's own set."""
+    from training.evaluate import manifest_digest
+    from training.model_card import learnt_elsewhere
+
+    train = tmp_path / "train"
+    train.mkdir()
+    (train / "manifest.csv").write_text("path,label,side\nimages/0.jpg,neutral,left\n")
+    own = manifest_digest(train)
+    assert learnt_elsewhere({"manifests": {"trained": [own]}}, train) is None
+    said = learnt_elsewhere({"manifests": {"trained": ["0123456789abcdef"]}}, train)
+    assert said is not None and own in said and "0123456789abcdef" in said and "not in-style" in said
+    assert "not recorded" in learnt_elsewhere({}, train)

@@ -26,7 +26,7 @@ from inference.model_store import bundled_checkpoint
 from inference.predictor import Predictor
 from inference.settings import load_inference_settings
 from inference.taxonomy import load_taxonomy
-from training.evaluate import evaluate
+from training.evaluate import evaluate, manifest_digest
 from training.generator.settings import WORN_LOOKS, load_settings
 from training.pose_check import pose_consistency, summarise
 from training.real_soles import CSAFE_POSE, REAL_SOLES, pair_words, real_photo_figures
@@ -256,6 +256,7 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     trained = trained_looks(train_dir)
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
+        report["learnt_elsewhere"] = learnt_elsewhere(meta, train_dir)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks, "trained_looks": trained,
              "pointing_game": pointing, "real_photos": real, "real_photo_figures": outside, "poses": poses, "sole_free": sole_free,
              "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}
@@ -267,6 +268,21 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     outside_lines = _yardstick_lines(yardstick) + _outside_lines(outside, meta)
     out_md.write_text(head + "\n" + "\n".join(outside_lines) + "\n## Intended use" + rest, encoding="utf-8")
     return facts
+
+
+def learnt_elsewhere(meta: dict, train_dir: Path) -> str | None:
+    """A sentence when the model did not learn from the generated training set beside the card (None when it did).
+
+    The card's generated figures then read the model on photos of the generator
+    as the repository has it now, which may draw soles it never saw: the reader
+    must not take them for in-style figures.
+    """
+    digest, trained = manifest_digest(train_dir), meta.get("manifests", {}).get("trained", [])
+    if digest is None or digest in trained:
+        return None
+    return (f"The model did not learn from `{train_dir}` (manifest {digest}; its training manifests: "
+            f"{', '.join(trained) or 'not recorded'}): the generated photos below come from the generator as the "
+            "repository has it now, which may draw soles the model never saw, so they are not in-style figures for it.")
 
 
 BACKEND_NAMES = {"onnx": "onnxruntime, as the app runs it on a CPU", "torch": "PyTorch"}
@@ -515,7 +531,8 @@ def _generated_lines(report: dict, robust: list[dict], look_lines: list[str], po
         f"## Accuracy on generated data it never saw ({report['n_images']} photos, seed disjoint from training)",
         "",
         "Measured as the app works: the sole is found on the whole photo, then read on the crop at the box found "
-        f"(no true box is used), with the model run by {BACKEND_NAMES[report['backend']]}.",
+        f"(no true box is used), with the model run by {BACKEND_NAMES[report['backend']]}."
+        + (f" {report['learnt_elsewhere']}" if report.get("learnt_elsewhere") else ""),
         "",
         "| metric | value |", "| --- | --- |",
         f"| accuracy | {report['accuracy']:.3f} (95% CI {ci['accuracy'][0]:.3f}-{ci['accuracy'][1]:.3f}) |",

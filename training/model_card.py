@@ -253,10 +253,11 @@ def build(checkpoint: Path, test_dir: Path, out_md: Path, fig_dir: Path, train_d
     sole_free = sole_free_check(predictor)
     report["by_rubber"] = accuracy_by("rubber", rows, predictions)
     looks = worn_look_table(checkpoint, test_dir)
-    trained = trained_looks(train_dir)
     if train_dir is not None:
         add_wear_oracle(report, wear_oracle(train_dir, test_dir, predictor.pre))
         report["learnt_elsewhere"] = learnt_elsewhere(meta, train_dir)
+    # The looks of a training set the model did not learn from say nothing about what it saw.
+    trained = None if report.get("learnt_elsewhere") else trained_looks(train_dir)
     facts = {"report": {k: v for k, v in report.items() if k != "reliability"}, "robustness": robust, "worn_looks": looks, "trained_looks": trained,
              "pointing_game": pointing, "real_photos": real, "real_photo_figures": outside, "poses": poses, "sole_free": sole_free,
              "meta": {k: meta[k] for k in ("n_train", "n_val", "temperature", "data_fingerprint", "versions")}}

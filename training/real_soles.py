@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -183,16 +184,13 @@ def mirror_pair(predictor, name: str, image: np.ndarray, first: str, upright: bo
     row = np.concatenate(halves if first == "photo" else halves[::-1], axis=1)
     if upright:
         floor = np.median(np.concatenate([row[:8], row[-8:]]).reshape(-1, 3), axis=0).astype(np.uint8)
-        frame = np.empty((max(row.shape[0], row.shape[1] * 4 // 3), row.shape[1], 3), np.uint8)
-        frame[:] = floor
-        top = (frame.shape[0] - row.shape[0]) // 2
-        frame[top:top + row.shape[0]] = row
-        row = frame
+        extra = max(0, row.shape[1] * 4 // 3 - row.shape[0])
+        row = cv2.copyMakeBorder(row, extra // 2, extra - extra // 2, 0, 0, cv2.BORDER_CONSTANT, value=floor.tolist())
     photo = io.BytesIO()
     Image.fromarray(row).save(photo, format="JPEG", quality=92)          # as a phone would send it
     results = predictor.predict(photo.getvalue(), name=name)
     own = CSAFE_POSE[0]
-    mirrored = next(side for side in predictor.taxonomy.sides if side != own)   # a mirrored left sole is a right one
+    mirrored = predictor.taxonomy.other_side(own)   # a mirrored left sole is a right one
     expected = [own, mirrored] if first == "photo" else [mirrored, own]
     labels = [r.label for r in results]
     severities = [round(float(r.severity), 3) for r in results if r.label is not None]

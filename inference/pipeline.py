@@ -129,8 +129,8 @@ class ReadingPipeline:
                 return found
         return None
 
-    def _cuts(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[bool, float]]:
-        """Where two soles in the photo would part, likeliest first: (vertical cut?, position in pixels).
+    def _cuts(self, image: np.ndarray, scene: Scene, i: int) -> list[tuple[bool, int]]:
+        """Where two soles in the photo would part, likeliest first, each once: (vertical cut?, pixel position).
 
         Through the middle of a squarish sole box (two soles side by side or one
         above the other; the likelier direction first), and down the middle of a
@@ -153,7 +153,7 @@ class ReadingPipeline:
         upright = int(scene.orientation[i]) % 2 == 0   # toe up or down
         if W >= 1.15 * H or (found and upright and H >= 1.15 * W):
             cuts.append((True, W / 2))
-        return cuts
+        return list(dict.fromkeys((vertical, int(position)) for vertical, position in cuts))   # the same cut once
 
     def _split_at(self, image: np.ndarray, vertical: bool, position: float) -> tuple[list[Part], Scene] | None:
         extent = image.shape[1] if vertical else image.shape[0]

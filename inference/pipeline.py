@@ -135,12 +135,15 @@ class ReadingPipeline:
         Through the middle of a squarish sole box (two soles side by side or one
         above the other; the likelier direction first), and down the middle of a
         landscape photo or of a portrait one whose sole pass 1 reads toe up or
-        down: runners lay a pair side by side, and pass 1, having learnt from
-        photos of one sole, often boxes only one of them (a real sole beside its
-        mirror image in a portrait frame was read as one sole in half of the
-        arrangements tried before this cut; docs/model/experiments.md). Cuts along
-        the length of a sideways sole, or through its own box, were tried too and
-        cut single real soles in two beside sole-shaped clutter, so they are not made.
+        down in a box wider than one upright sole's (`pair.portrait_min_aspect`):
+        runners lay a pair side by side, and pass 1, having learnt from photos of
+        one sole, boxes a stretch across both that is not squarish (a real sole
+        beside its mirror image in a portrait frame was read as one sole in half of
+        the arrangements tried before this cut). A slim upright box is one sole:
+        not cutting it saves most phone photos two reads. Cuts along the length of
+        a sideways sole, or through its own box, were tried too and cut single real
+        soles in two beside sole-shaped clutter, so they are not made
+        (docs/model/experiments.md).
         """
         q, (H, W) = self.settings.quality, image.shape[:2]
         x0, y0, x1, y1 = scene.boxes[i]
@@ -151,7 +154,8 @@ class ReadingPipeline:
             across, along = (True, (x0 + x1) / 2), (False, (y0 + y1) / 2)
             cuts += [along, across] if h > w else [across, along]
         upright = int(scene.orientation[i]) % 2 == 0   # toe up or down
-        if W >= 1.15 * H or (found and upright and H >= 1.15 * W):
+        wide = w / max(h, 1e-6) >= self.settings.pair.portrait_min_aspect
+        if W >= 1.15 * H or (found and upright and wide and H >= 1.15 * W):
             cuts.append((True, W / 2))
         return list(dict.fromkeys((vertical, int(position)) for vertical, position in cuts))   # the same cut once
 

@@ -48,6 +48,7 @@ class Quality(_Strict):
 class Pair(_Strict):
     asymmetry_flag: float = Field(gt=0, le=1)
     split_min_aspect: float = Field(gt=0, le=1)
+    portrait_min_aspect: float = Field(gt=0, le=1)
 
 
 class SeverityBand(_Strict):

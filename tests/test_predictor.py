@@ -229,16 +229,20 @@ def test_pair_split_follows_what_pass_one_sees(predictor, monkeypatch):
             assert halves[0][1].shape[1] + halves[1][1].shape[1] == 600  # nothing lost at the cut
             assert halves[0][2] == (0, 0) and halves[1][2] == (halves[0][1].shape[1], 0)   # where each half sits
             assert seen is seen_by_case[case]  # pass 1 of the halves is handed on, not read again
-    portrait = np.zeros((600, 400, 3), np.uint8)   # pass 1 boxed one upright sole (toe up) of what may be a pair
+    portrait = np.zeros((600, 400, 3), np.uint8)   # pass 1 boxed a stretch (toe up) across what may be a pair
     halves_hold = {"pair": _scene([(20, 20, 170, 580), (30, 20, 180, 580)], [0.95, 0.95]),
                    "one sole": _scene([(40, 20, 200, 580), (0, 20, 160, 580)], [0.95, 0.95])}  # each half reaches the cut
     for case, expected in (("pair", ["left", "right"]), ("one sole", None)):
         cuts = []
         monkeypatch.setattr(module, "read_scene", lambda model, pre, images, *a, _s=halves_hold[case], **k:
                             cuts.append(images[0].shape[1]) or _s)
-        split = predictor.pipeline._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0)
+        split = predictor.pipeline._split_pair(portrait, _scene([(60, 20, 340, 580)], [0.97]), 0)   # width/height 0.5
         assert (None if split is None else [part for part, _, _ in split[0]]) == expected, case
         assert cuts[0] == 200, case   # down the middle, along the sole's length: never across an upright sole
+    # A slim upright box is one sole as phones photograph it: not cut, and the halves are never read.
+    cuts.clear()
+    assert predictor.pipeline._split_pair(portrait, _scene([(120, 20, 280, 580)], [0.97]), 0) is None
+    assert cuts == []
 
 
 def test_pose_seen_on_the_crop_composes_with_the_first_guess():

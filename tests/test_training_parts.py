@@ -28,7 +28,7 @@ from training.checks import check
 from training.config import load_config
 from training.data import DataError, epoch_indices, read_manifest, sampling_weights
 from training.generator.dataset import GenerateOptions, generate_dataset
-from training.views import SoleViews, zoom_to_sole
+from training.views import SoleViews
 
 TAX = load_taxonomy()
 
@@ -137,17 +137,6 @@ def test_re_posing_a_photo_moves_its_pose_and_box_targets():
                     ys, xs = np.nonzero(view[..., 0])
                     assert (xs.min() / 60, ys.min() / 60) == pytest.approx((cx - w / 2, cy - h / 2))
                     assert ((xs.max() + 1) / 60, (ys.max() + 1) / 60) == pytest.approx((cx + w / 2, cy + h / 2))
-
-
-def test_a_zoomed_scene_fills_the_frame_with_the_sole_and_its_box_follows():
-    """Cut down to the sole, the photo is mostly sole and the box target still marks the sole's pixels."""
-    photo = np.zeros((576, 384, 3), np.uint8)
-    photo[200:420, 150:240] = 255   # the sole, at a sixth of the frame
-    for seed in range(20):
-        view, (x0, y0, x1, y1) = zoom_to_sole(photo, (150.0, 200.0, 240.0, 420.0), np.random.default_rng(seed))
-        ys, xs = np.nonzero(view[..., 0])
-        assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
-        assert (y1 - y0) / view.shape[0] >= 0.8 and (x1 - x0) / view.shape[1] >= 0.8
 
 
 def test_scene_boxes_round_trip_between_photo_and_view():

@@ -98,7 +98,6 @@ class AugmentCfg(_Strict):
     natural_p: float = Field(0.0, ge=0, le=1)     # of those, share cut from real photos (training.natural_photos)
     negative_kinds: list[str] | None = None       # which generated sole-free kinds (negatives.KINDS); None: all
     pose_p: float = Field(0.5, ge=0, le=1)
-    scene_zoom_p: float = Field(0.0, ge=0, le=1)  # of the scene views, share cut down to the sole (it fills the frame)
     box_jitter: float = Field(0.06, ge=0, le=0.5)
     photometric: bool = True
 

@@ -66,23 +66,6 @@ def _jitter(box: Box | None, amount: float, rng: np.random.Generator) -> Box | N
     return (x0 + dx0 * w, y0 + dy0 * h, x1 + dx1 * w, y1 + dy1 * h)
 
 
-def zoom_to_sole(image: np.ndarray, box: Box, rng: np.random.Generator, margin: tuple[float, float] = (0.0, 0.12)
-                 ) -> tuple[np.ndarray, Box]:
-    """The photo cut down to the sole and a little floor around it (a share of the box's size each side).
-
-    Clinics photograph a worn sole so it fills the frame (the CSAFE photos: nearly
-    all of it), while generated and real-new-sole photos mostly show it smaller; a
-    finder that never saw a frame-filling sole refuses one (docs/model/experiments.md).
-    """
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    mx0, my0, mx1, my1 = rng.uniform(*margin, 4)
-    H, W = image.shape[:2]
-    c0, r0 = max(0, int(x0 - mx0 * w)), max(0, int(y0 - my0 * h))
-    c1, r1 = min(W, int(math.ceil(x1 + mx1 * w))), min(H, int(math.ceil(y1 + my1 * h)))
-    return np.ascontiguousarray(image[r0:r1, c0:c1]), (x0 - c0, y0 - r0, x1 - c0, y1 - r0)
-
-
 class SoleViews(Dataset):
     """Training views of a list of records (augmented), or their plain canonical crops.
 
@@ -188,8 +171,6 @@ class SoleViews(Dataset):
         image, box, rec, wear = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:
             turns, mirror = (int(rng.integers(4)), bool(rng.random() < 0.5)) if rng.random() < self.augment.pose_p else (0, False)
-            if self.augment.scene_zoom_p and box is not None and not rec.others and rng.random() < self.augment.scene_zoom_p:
-                image, box = zoom_to_sole(image, box, rng)
             view, side, orientation, nb = self.scene(image, box, rec, turns, mirror)
             return self._item(self._finish(view, rng), side=side, orientation=orientation, box=nb)
         if train:

@@ -51,6 +51,23 @@ def test_overrides_are_typed_and_validated():
         load_config("configs/smoke.yaml", ["model.class_pool=avg"])
 
 
+def test_the_data_fingerprint_tells_a_run_with_real_photos_from_one_without(tmp_path, monkeypatch):
+    """The real outlined photos have no path in the config; which ones were there must still show in the fingerprint."""
+    from training import real_soles
+    from training.train import data_fingerprint
+
+    cfg = load_config("configs/smoke.yaml", ["data.sources=[{kind: outlines, required: false}]"])
+    fingerprints = []
+    for photos in ([], ["a.jpg"], ["a.jpg", "b.jpg"]):
+        folder = tmp_path / str(len(photos))
+        (folder / "images").mkdir(parents=True)
+        for name in photos:
+            (folder / "images" / name).write_bytes(b"")
+        monkeypatch.setattr(real_soles, "NEW_SOLES", folder)
+        fingerprints.append(data_fingerprint(cfg))
+    assert len(set(fingerprints)) == 3
+
+
 def test_progressive_resizing_trains_small_first_and_validates_at_the_input_size(small_set):
     cfg = load_config("configs/smoke.yaml", ["preprocess.train_sizes=[[2, 32], [3, 48]]"]).preprocess
     assert [cfg.size_at(e) for e in range(5)] == [32, 32, 48, 64, 64]

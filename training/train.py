@@ -103,12 +103,19 @@ def evidence_loss(class_map: torch.Tensor, label: torch.Tensor, wear: torch.Tens
 
 
 def data_fingerprint(cfg: TrainConfig) -> str:
-    """Hash of what the model was trained on: source configs plus their manifests / file lists."""
+    """Hash of what the model was trained on: source configs plus their manifests / file lists.
+
+    The real outlined photos are found where the machine keeps them (no path in the
+    config): their file list counts too, or a run with them and one without would
+    share a fingerprint.
+    """
+    from training import real_soles
+
     h = hashlib.sha256(json.dumps(cfg.data.model_dump(mode="json"), sort_keys=True).encode())
     for source in [*cfg.data.sources, *([cfg.data.val] if cfg.data.val else [])]:
-        if source.path is None:
+        if source.path is None and source.kind != "outlines":
             continue
-        folder = Path(source.path)
+        folder = Path(source.path) if source.path else real_soles.NEW_SOLES
         manifest = folder / "manifest.csv"
         if manifest.is_file():
             h.update(manifest.read_bytes())

@@ -133,22 +133,32 @@ def synthetic_records(cfg: SourceCfg, source: int = 0) -> list[Record]:
                    shoe_id=f"synthetic-{cfg.seed}-{i}", source=source) for i in range(cfg.n)]
 
 
+def source_folder(cfg: SourceCfg) -> Path | None:
+    """Where a source's files are: its path, or for real outlined photos the folder this machine keeps them in."""
+    if cfg.path:
+        return Path(cfg.path)
+    if cfg.kind == "outlines":
+        from training import real_soles
+
+        return real_soles.NEW_SOLES
+    return None
+
+
 def read_source(cfg: SourceCfg, default_orientation: int = 0, source: int = 0) -> list[Record]:
     if cfg.kind == "synthetic":
         return synthetic_records(cfg, source)
+    folder = source_folder(cfg)
     if cfg.kind == "outlines":
-        from training.real_soles import NEW_SOLES, outline_records
+        from training.real_soles import outline_records
 
-        folder = Path(cfg.path) if cfg.path else NEW_SOLES
         if not (folder / "images").is_dir():
             if cfg.required:
                 raise DataError(f"no outlined real photos at {folder} (images/ and labels/ expected)")
             print(f"note: no real photos of new soles at {folder}; training without them", flush=True)
             return []
         return outline_records(folder, source)
-    if cfg.path is None:
+    if folder is None:
         raise DataError(f"a {cfg.kind} source needs a path")
-    folder = Path(cfg.path)
     if not folder.is_dir():
         raise DataError(f"data folder not found: {folder} (generate one with `solewear generate {folder} --n 2000`)")
     if cfg.kind == "auto":

@@ -41,6 +41,7 @@ from training.data import (
     load_train_val,
     readable_only,
     sampling_weights,
+    source_folder,
     usable_for_training,
 )
 from training.finetune import parent_record, start_from
@@ -109,13 +110,11 @@ def data_fingerprint(cfg: TrainConfig) -> str:
     config): their file list counts too, or a run with them and one without would
     share a fingerprint.
     """
-    from training import real_soles
-
     h = hashlib.sha256(json.dumps(cfg.data.model_dump(mode="json"), sort_keys=True).encode())
     for source in [*cfg.data.sources, *([cfg.data.val] if cfg.data.val else [])]:
-        if source.path is None and source.kind != "outlines":
+        folder = source_folder(source)
+        if folder is None:
             continue
-        folder = Path(source.path) if source.path else real_soles.NEW_SOLES
         manifest = folder / "manifest.csv"
         if manifest.is_file():
             h.update(manifest.read_bytes())

@@ -12,7 +12,8 @@ import pytest
 
 from inference.checkpoint import read_meta
 from inference.preprocess import Preprocessor
-from training.real_soles import NEW_SOLES, OutlinedPhoto, outline_records, outline_rotation, read_outlines
+from training.real_soles import (NEW_SOLES, OutlinedPhoto, outline_records, outline_rotation, read_outlines,
+                                 surroundings_view)
 
 SHARED_REASON = f"the real photos of new soles are not here ({NEW_SOLES}); set SOLEWEAR_REAL_SOLES to their folder"
 
@@ -38,6 +39,29 @@ def test_an_outline_without_a_wider_end_gives_no_toe():
     t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
     ellipse = np.stack([300 + 40 * np.cos(t), 240 + 110 * np.sin(t)], 1)
     assert outline_rotation(ellipse) is None
+
+
+def test_real_sole_free_views_never_show_any_part_of_a_sole(tmp_path):
+    """The real tune's sole-free views cut from an outlined photo stay clear of every sole, in any photo size.
+
+    Two red soles on a grainy grey floor, stored at 1600 px (read at 1024): no view holds a red pixel, views differ,
+    and a photo that the soles fill leaves no clear view (None, so the caller draws another negative).
+    """
+    from PIL import Image
+
+    floor = np.random.default_rng(0).integers(90, 150, (1200, 1600, 3)).astype(np.uint8)   # a grey floor with grain
+    outlines = (_sole_outline(20, centre=(500.0, 600.0), length=500.0), _sole_outline(200, centre=(1150.0, 500.0), length=500.0))
+    for outline in outlines:
+        cv2.fillPoly(floor, [outline.astype(np.int32)], (220, 20, 20))
+    Image.fromarray(floor).save(tmp_path / "floor.jpg", quality=95)
+    photo = OutlinedPhoto(tmp_path / "floor.jpg", outlines)
+    views = [surroundings_view([photo], seed, (96, 96)) for seed in range(40)]
+    found = [v for v in views if v is not None]
+    assert len(found) >= 10   # the two boxes cover most of this floor
+    assert all(v.shape == (96, 96, 3) and not ((v[..., 0] > 160) & (v[..., 1] < 90)).any() for v in found)
+    assert len({v.tobytes() for v in found}) == len(found)
+    filled = OutlinedPhoto(tmp_path / "floor.jpg", (np.array([[0.0, 0.0], [1600.0, 0.0], [1600.0, 1200.0], [0.0, 1200.0]]),))
+    assert surroundings_view([filled], 0, (96, 96)) is None
 
 
 def _outlined_set(folder, generated) -> None:

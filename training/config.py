@@ -96,6 +96,7 @@ class AugmentCfg(_Strict):
     scene_p: float = Field(0.35, ge=0, le=1)      # share of whole-photo views (presence, box, pose)
     negative_p: float = Field(0.08, ge=0, le=1)   # share of sole-free photos
     natural_p: float = Field(0.0, ge=0, le=1)     # of those, share cut from real photos (training.natural_photos)
+    surroundings_p: float = Field(0.0, ge=0, le=1)  # of the natural ones, share cut beside the soles of the real outlined photos
     negative_kinds: list[str] | None = None       # which generated sole-free kinds (negatives.KINDS); None: all
     pose_p: float = Field(0.5, ge=0, le=1)
     box_jitter: float = Field(0.06, ge=0, le=0.5)

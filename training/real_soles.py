@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -77,6 +79,44 @@ def read_outlines(folder: Path) -> list[OutlinedPhoto]:
         if outlines:
             photos.append(OutlinedPhoto(image, tuple(outlines)))
     return photos
+
+
+@lru_cache(maxsize=4)
+def training_surroundings(folder: Path) -> tuple[OutlinedPhoto, ...]:
+    """The outlined photos of the training sessions (never the held-out ones): their floors, cloths and tables."""
+    return tuple(photo for photo in read_outlines(folder) if not photo.held_out)
+
+
+def surroundings_view(photos: Sequence[OutlinedPhoto], seed: int, size: tuple[int, int],
+                      margin: float = 0.05, tries: int = 20) -> np.ndarray | None:
+    """A real sole-free view (width, height = size): a crop of an outlined photo that touches no sole's box.
+
+    The 19 natural photos that ship with scikit-image and matplotlib did not
+    teach the finder what real surroundings look like: a model tuned on real new
+    soles called a cat, a temple and a flower soles (docs/model/experiments.md).
+    The outlined photos show real floors, cloths, tables and the robot cell
+    around every sole, at a phone's colours and noise. None when no crop clear of
+    the boxes (grown by `margin` of the photo) is found in `tries` draws.
+    """
+    from inference.decode import load_rgb
+
+    if not photos:
+        return None
+    rng = np.random.default_rng(seed)
+    photo = photos[int(rng.integers(len(photos)))]
+    image = load_rgb(photo.path, max_side=1024)
+    h, w = image.shape[:2]
+    with Image.open(photo.path) as im:
+        scale = w / im.size[0]          # the outlines are in the stored photo's pixels
+    grow = margin * max(h, w)
+    boxes = [(x0 * scale - grow, y0 * scale - grow, x1 * scale + grow, y1 * scale + grow) for x0, y0, x1, y1 in photo.boxes()]
+    for _ in range(tries):
+        ch, cw = int(h * rng.uniform(0.15, 0.5)), int(w * rng.uniform(0.15, 0.5))
+        y0, x0 = int(rng.integers(h - ch + 1)), int(rng.integers(w - cw + 1))
+        if all(x0 + cw <= bx0 or x0 >= bx1 or y0 + ch <= by0 or y0 >= by1 for bx0, by0, bx1, by1 in boxes):
+            view = np.rot90(image[y0:y0 + ch, x0:x0 + cw], int(rng.integers(4)))
+            return cv2.resize(np.ascontiguousarray(view), size, interpolation=cv2.INTER_AREA)
+    return None
 
 
 def outline_rotation(outline: np.ndarray) -> float | None:

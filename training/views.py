@@ -32,6 +32,7 @@ from training.generator.dataset import derive_seed
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
 from training.natural_photos import natural_negative
+from training.real_soles import NEW_SOLES, surroundings_view, training_surroundings
 
 NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
 NAN_BOX = (float("nan"),) * 4
@@ -164,7 +165,11 @@ class SoleViews(Dataset):
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch if train else 0, index]))
         if train and rng.random() < self.augment.negative_p:
             seed = derive_seed(self.seed, self.epoch, index)
-            negative = natural_negative(seed, self.negative_size) if rng.random() < self.augment.natural_p else None
+            negative = None
+            if rng.random() < self.augment.natural_p:
+                negative = (surroundings_view(training_surroundings(NEW_SOLES), seed, self.negative_size)
+                            if rng.random() < self.augment.surroundings_p else None)
+                negative = natural_negative(seed, self.negative_size) if negative is None else negative
             if negative is None:
                 negative = render_negative(seed, self.negative_size, self.augment.sole_free_kinds)
             return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear(), MAX_TURN_DEG), sole=0.0)

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from inference.decode import load_rgb
 from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.data import Record
 from training.metrics import proportion
@@ -94,12 +95,11 @@ def surroundings_view(photos: Sequence[OutlinedPhoto], seed: int, size: tuple[in
     The 19 natural photos that ship with scikit-image and matplotlib did not
     teach the finder what real surroundings look like: a model tuned on real new
     soles called a cat, a temple and a flower soles (docs/model/experiments.md).
-    The outlined photos show real floors, cloths, tables and the robot cell
-    around every sole, at a phone's colours and noise. None when no crop clear of
+    The outlined photos of the training hours show the robot cell's table, tools
+    and fixtures around every sole, at a real camera's colours and noise (the
+    held-out photos, the `taban` cloth among them, are never cut). None when no crop clear of
     the boxes (grown by `margin` of the photo) is found in `tries` draws.
     """
-    from inference.decode import load_rgb
-
     if not photos:
         return None
     rng = np.random.default_rng(seed)
@@ -195,7 +195,6 @@ def real_photo_figures(predictor) -> dict:
     - each worn CSAFE photo beside its mirror image (`mirror_pair`), as they are and in a portrait frame:
       two results, sides, classes.
     """
-    from inference.decode import load_rgb
     from training.pose_check import pose_consistency
 
     figures: dict = {"new_soles": None, "csafe": None, "csafe_pairs": None}

@@ -55,13 +55,13 @@ def test_real_sole_free_views_never_show_any_part_of_a_sole(tmp_path):
         cv2.fillPoly(floor, [outline.astype(np.int32)], (220, 20, 20))
     Image.fromarray(floor).save(tmp_path / "floor.jpg", quality=95)
     photo = OutlinedPhoto(tmp_path / "floor.jpg", outlines)
-    views = [surroundings_view([photo], seed, (96, 96)) for seed in range(40)]
+    views = [surroundings_view([(photo.path, photo.boxes())], seed, (96, 96)) for seed in range(40)]
     found = [v for v in views if v is not None]
     assert len(found) >= 10   # the two boxes cover most of this floor
     assert all(v.shape == (96, 96, 3) and not ((v[..., 0] > 160) & (v[..., 1] < 90)).any() for v in found)
     assert len({v.tobytes() for v in found}) == len(found)
     filled = OutlinedPhoto(tmp_path / "floor.jpg", (np.array([[0.0, 0.0], [1600.0, 0.0], [1600.0, 1200.0], [0.0, 1200.0]]),))
-    assert surroundings_view([filled], 0, (96, 96)) is None
+    assert surroundings_view([(filled.path, filled.boxes())], 0, (96, 96)) is None
 
 
 def _outlined_set(folder, generated) -> None:

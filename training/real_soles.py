@@ -19,14 +19,16 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 from PIL import Image
+from torchvision.ops import box_iou
 
-from inference.decode import load_rgb
+from inference.decode import load_photo, load_rgb
+from inference.preprocess import Box
 from inference.taxonomy import load_taxonomy, nearest_quarter
 from training.data import Record
 from training.metrics import proportion
@@ -82,15 +84,14 @@ def read_outlines(folder: Path) -> list[OutlinedPhoto]:
     return photos
 
 
-@lru_cache(maxsize=4)
-def training_surroundings(folder: Path) -> tuple[OutlinedPhoto, ...]:
-    """The outlined photos of the training sessions (never the held-out ones): their floors, cloths and tables."""
-    return tuple(photo for photo in read_outlines(folder) if not photo.held_out)
+def sole_free_places(records: Sequence[Record], sources: set[int]) -> list[tuple[Path, tuple[Box, ...]]]:
+    """Each photo the run trains on from `sources`, once, with every sole box on it (a record's own and its others')."""
+    return list({r.path: (r.box, *r.others) for r in records if r.source in sources and r.box is not None}.items())
 
 
-def surroundings_view(photos: Sequence[OutlinedPhoto], seed: int, size: tuple[int, int],
+def surroundings_view(places: Sequence[tuple[Path, Sequence[Box]]], seed: int, size: tuple[int, int],
                       margin: float = 0.05, tries: int = 20) -> np.ndarray | None:
-    """A real sole-free view (width, height = size): a crop of an outlined photo that touches no sole's box.
+    """A real sole-free view (width, height = size): a crop of a photo (`sole_free_places`) that touches no sole's box.
 
     The 19 natural photos that ship with scikit-image and matplotlib did not
     teach the finder what real surroundings look like: a model tuned on real new
@@ -100,20 +101,18 @@ def surroundings_view(photos: Sequence[OutlinedPhoto], seed: int, size: tuple[in
     held-out photos, the `taban` cloth among them, are never cut). None when no crop clear of
     the boxes (grown by `margin` of the photo) is found in `tries` draws.
     """
-    if not photos:
+    if not places:
         return None
     rng = np.random.default_rng(seed)
-    photo = photos[int(rng.integers(len(photos)))]
-    image = load_rgb(photo.path, max_side=1024)
+    path, boxes = places[int(rng.integers(len(places)))]
+    image, (stored_w, _) = load_photo(path, max_side=1024)   # boxes are in the stored photo's pixels
     h, w = image.shape[:2]
-    with Image.open(photo.path) as im:
-        scale = w / im.size[0]          # the outlines are in the stored photo's pixels
     grow = margin * max(h, w)
-    boxes = [(x0 * scale - grow, y0 * scale - grow, x1 * scale + grow, y1 * scale + grow) for x0, y0, x1, y1 in photo.boxes()]
+    grown = torch.as_tensor(boxes, dtype=torch.float64) * (w / stored_w) + torch.tensor([-grow, -grow, grow, grow])
     for _ in range(tries):
         ch, cw = int(h * rng.uniform(0.15, 0.5)), int(w * rng.uniform(0.15, 0.5))
         y0, x0 = int(rng.integers(h - ch + 1)), int(rng.integers(w - cw + 1))
-        if all(x0 + cw <= bx0 or x0 >= bx1 or y0 + ch <= by0 or y0 >= by1 for bx0, by0, bx1, by1 in boxes):
+        if box_iou(torch.tensor([[x0, y0, x0 + cw, y0 + ch]], dtype=torch.float64), grown).max() == 0:
             view = np.rot90(image[y0:y0 + ch, x0:x0 + cw], int(rng.integers(4)))
             return cv2.resize(np.ascontiguousarray(view), size, interpolation=cv2.INTER_AREA)
     return None

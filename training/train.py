@@ -49,6 +49,7 @@ from training.frozen_prefix import OnnxPrefix, forward, onnx_prefix
 from training.evaluate import Collected, as_read, manifest_digest
 from training.metrics import classification_report, temperature_record
 from training.natural_photos import natural_photo_names
+from training.real_soles import sole_free_places
 from training.views import SoleViews, ValidationPhotos, as_list
 
 METRIC_COLUMNS = ("epoch", "train_size", "lr", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_zone_mae",
@@ -316,7 +317,8 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     loader_kw = dict(batch_size=cfg.optim.batch_size, num_workers=cfg.data.workers, pin_memory=d.device.type == "cuda")
     negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
     run = Run(cfg, d, out, model, model, pre, optimizer, scheduler, scaler, ema, None,
-              SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride),
+              SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride,
+                        surroundings=sole_free_places(train_records, {i for i, s in enumerate(cfg.data.sources) if s.kind == "outlines"})),
               sampling_weights(train_records, [s.weight for s in cfg.data.sources], cfg.optim.class_balanced), loader_kw,
               DataLoader(ValidationPhotos(val_records[d.rank::d.world]), shuffle=False, collate_fn=as_list, **loader_kw),
               _run_meta(cfg, pre, train_records, val_records), settings)

@@ -8,7 +8,9 @@ the tensors the Predictor feeds it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -32,7 +34,7 @@ from training.generator.dataset import derive_seed
 from training.generator.negatives import render_negative
 from training.generator.sample import render_sample
 from training.natural_photos import natural_negative
-from training.real_soles import NEW_SOLES, surroundings_view, training_surroundings
+from training.real_soles import surroundings_view
 
 NAN_ZONES = np.full(len(load_taxonomy().zones) + 1, np.nan, np.float32)
 NAN_BOX = (float("nan"),) * 4
@@ -79,8 +81,10 @@ class SoleViews(Dataset):
     """
 
     def __init__(self, records: list[Record], pre: Preprocessor, augment: AugmentCfg | None, seed: int = 0,
-                 negative_size: tuple[int, int] = (384, 576), wear_stride: int = 32) -> None:
+                 negative_size: tuple[int, int] = (384, 576), wear_stride: int = 32,
+                 surroundings: Sequence[tuple[Path, Sequence[Box]]] = ()) -> None:
         self.records = records
+        self.surroundings = surroundings   # photos to cut real sole-free views from (real_soles.sole_free_places)
         self.pre = pre
         self.augment = augment
         self.seed = seed
@@ -133,6 +137,16 @@ class SoleViews(Dataset):
                 "sole": torch.tensor(sole, dtype=torch.float32), "box": torch.tensor(box, dtype=torch.float32),
                 "wear_map": torch.from_numpy(np.ascontiguousarray(wear, np.float32))}
 
+    def _negative(self, seed: int, rng: np.random.Generator) -> np.ndarray:
+        """A sole-free photo: real surroundings of the run's outlined photos, else a natural photo, else a generated one."""
+        negative = None
+        if rng.random() < self.augment.natural_p:
+            if self.surroundings and rng.random() < self.augment.surroundings_p:
+                negative = surroundings_view(self.surroundings, seed, self.negative_size)
+            if negative is None:
+                negative = natural_negative(seed, self.negative_size)
+        return negative if negative is not None else render_negative(seed, self.negative_size, self.augment.sole_free_kinds)
+
     def _no_wear(self) -> np.ndarray:
         """A photo without a sole has no wear anywhere: a known, all-zero map."""
         return np.zeros((self.pre.input_size, self.pre.input_size), np.uint8)
@@ -165,14 +179,8 @@ class SoleViews(Dataset):
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch if train else 0, index]))
         if train and rng.random() < self.augment.negative_p:
             seed = derive_seed(self.seed, self.epoch, index)
-            negative = None
-            if rng.random() < self.augment.natural_p:
-                negative = (surroundings_view(training_surroundings(NEW_SOLES), seed, self.negative_size)
-                            if rng.random() < self.augment.surroundings_p else None)
-                negative = natural_negative(seed, self.negative_size) if negative is None else negative
-            if negative is None:
-                negative = render_negative(seed, self.negative_size, self.augment.sole_free_kinds)
-            return self._item(self._finish(self.pre.crop(negative, None), rng, self._no_wear(), MAX_TURN_DEG), sole=0.0)
+            return self._item(self._finish(self.pre.crop(self._negative(seed, rng), None), rng, self._no_wear(), MAX_TURN_DEG),
+                              sole=0.0)
         image, box, rec, wear = materialise(self.records[index], self.epoch if train else None)
         if train and rng.random() < self.augment.scene_p:
             turns, mirror = (int(rng.integers(4)), bool(rng.random() < 0.5)) if rng.random() < self.augment.pose_p else (0, False)

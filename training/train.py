@@ -318,7 +318,8 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
     run = Run(cfg, d, out, model, model, pre, optimizer, scheduler, scaler, ema, None,
               SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride,
-                        surroundings=sole_free_places(train_records, {i for i, s in enumerate(cfg.data.sources) if s.kind == "outlines"})),
+                        surroundings=sole_free_places(train_records, {i for i, s in enumerate(cfg.data.sources) if s.kind == "outlines"})
+                        if cfg.augment.surroundings_p > 0 else ()),   # none: no draw for them, the stream as before
               sampling_weights(train_records, [s.weight for s in cfg.data.sources], cfg.optim.class_balanced), loader_kw,
               DataLoader(ValidationPhotos(val_records[d.rank::d.world]), shuffle=False, collate_fn=as_list, **loader_kw),
               _run_meta(cfg, pre, train_records, val_records), settings)

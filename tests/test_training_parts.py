@@ -662,3 +662,25 @@ def test_the_card_says_when_the_model_learnt_from_another_generated_set(tmp_path
     said = learnt_elsewhere({"manifests": {"trained": ["0123456789abcdef"]}}, train)
     assert said is not None and own in said and "0123456789abcdef" in said and "not in-style" in said
     assert "not recorded" in learnt_elsewhere({}, train)
+
+
+def test_sole_free_photos_come_in_colour_and_as_objects_on_a_floor():
+    """Most shipped natural photos are grey: their views must not teach that colour means a sole (natural_photos)."""
+    from training.natural_photos import on_plain_floor, recolour
+
+    grey = np.repeat(np.tile(np.linspace(0, 255, 64, dtype=np.uint8), (48, 1))[..., None], 3, axis=2)
+    coloured = [cv2.cvtColor(recolour(grey, np.random.default_rng(i)), cv2.COLOR_RGB2HSV) for i in range(20)]
+    assert min(hsv[..., 1].mean() for hsv in coloured) > 40          # every grey photo comes out in colour...
+    assert len({int(np.median(hsv[..., 0])) // 15 for hsv in coloured}) >= 5   # ...in many different colours
+    orange = np.dstack([np.full((48, 64), 230), np.full((48, 64), 120), np.full((48, 64), 30)]).astype(np.uint8)
+    hues = {int(cv2.cvtColor(recolour(orange, np.random.default_rng(i)), cv2.COLOR_RGB2HSV)[..., 0].mean()) // 15
+            for i in range(20)}
+    assert len(hues) >= 5                                             # a coloured one goes round the hue circle
+
+    red = np.zeros((60, 40, 3), np.uint8)
+    red[..., 0] = 255
+    for i in range(20):
+        photo = on_plain_floor(red, np.random.default_rng(i), (128, 96))
+        thing = (photo[..., 0] > 240) & (photo[..., 1] < 15) & (photo[..., 2] < 15)
+        ys, xs = np.nonzero(thing)
+        assert 0.05 < thing.mean() < 0.75 and (np.ptp(ys) < 95 or np.ptp(xs) < 127), i   # an object, floor beside it

@@ -116,7 +116,7 @@ def sole_free_check(predictor: Predictor) -> dict:
     negatives does not name it; a checkpoint without that record is reported as such.
     """
     from training.generator.negatives import negative_kind, render_negative, trained_kinds
-    from training.natural_photos import held_out_photos
+    from training.natural_photos import held_out_photos, held_out_views
 
     seeds = [900_000 + i for i in range(100)]
     generated = predictor.predict_batch([_jpeg_bytes(render_negative(seed)) for seed in seeds])
@@ -124,11 +124,13 @@ def sole_free_check(predictor: Predictor) -> dict:
     for seed, pred in zip(seeds, generated):
         by_kind.setdefault(negative_kind(seed), []).append("no_sole_found" in pred[0].flags)
     natural = {name: predictor.predict(_jpeg_bytes(photo), name=name)[0] for name, photo in held_out_photos().items()}
+    views = {name: predictor.predict_batch([_jpeg_bytes(v) for v in vs]) for name, vs in held_out_views().items()}
     recorded = predictor.meta.get("natural_negatives")
     return {"generated_refused": sum("no_sole_found" in p[0].flags for p in generated) / len(generated),
             "generated_by_kind": {k: [sum(v), len(v)] for k, v in sorted(by_kind.items())},
             "kinds_trained_on": trained_kinds(predictor.meta),
             "natural": {k: "no_sole_found" in v.flags for k, v in natural.items()},
+            "natural_views": {k: [sum("no_sole_found" in p[0].flags for p in v), len(v)] for k, v in views.items()},
             "natural_seen_in_training": None if recorded is None else sorted(set(recorded) & set(natural)),
             "natural_training_photos": recorded}
 
@@ -369,6 +371,10 @@ def _sole_free_line(sole_free: dict) -> str:
     line = (f"- Photos without a sole: {_pct(sole_free['generated_refused'])} of 100 generated sole-free photos are refused "
             f"(`no_sole_found`); of {len(natural)} natural photos (a face, a cat, coffee, a rocket, a temple, a flower), "
             f"{refused} are refused: " + ", ".join(f"{k} {'refused' if v else 'NOT refused'}" for k, v in natural.items()) + ". ")
+    if views := sole_free.get("natural_views"):
+        line += (f"Of {sum(n for _, n in views.values())} views of them made as training makes its sole-free photos (crops, "
+                 "turns, colours, laid on a floor; `natural_photos.held_out_views`), "
+                 f"{sum(r for r, _ in views.values())} are refused (" + ", ".join(f"{k} {r} of {n}" for k, (r, n) in views.items()) + "). ")
     by_kind = sole_free.get("generated_by_kind", {})
     trained = set(sole_free.get("kinds_trained_on", by_kind))   # facts written before the record: no kind unseen
     unseen = {k: v for k, v in by_kind.items() if k not in trained}

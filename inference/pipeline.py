@@ -26,6 +26,7 @@ from inference.taxonomy import Taxonomy
 
 #: Fewest pixels across either half of a photo split into two soles.
 MIN_HALF_PX = 16
+ELONGATED = 1.15   # a photo whose one side is this much longer than the other is landscape or portrait
 
 # (photo index, image, given side, part: None, a half (left/right/top/bottom) or "sole N", the part's top-left in the photo)
 Unit = tuple[int, np.ndarray, "str | None", "str | None", tuple[int, int]]
@@ -155,7 +156,7 @@ class ReadingPipeline:
             cuts += [along, across] if h > w else [across, along]
         upright = int(scene.orientation[i]) % 2 == 0   # toe up or down
         wide = w / max(h, 1e-6) >= self.settings.pair.portrait_min_aspect
-        if W >= 1.15 * H or (found and upright and wide and H >= 1.15 * W):
+        if W >= ELONGATED * H or (found and upright and wide and H >= ELONGATED * W):
             cuts.append((True, W / 2))
         return list(dict.fromkeys((vertical, int(position)) for vertical, position in cuts))   # the same cut once
 

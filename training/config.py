@@ -7,6 +7,7 @@ config is saved beside the run so a result can always be traced to its recipe.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from pathlib import Path
@@ -75,9 +76,9 @@ class SourceCfg(_Strict):
     def _known_photo_conditions(self) -> "SourceCfg":
         from training.generator.scene import PhotoParams
 
-        unknown = sorted(set(self.photo) - set(PhotoParams.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"unknown photo condition(s) {unknown}; known: {sorted(PhotoParams.__dataclass_fields__)}")
+        known = {field.name for field in dataclasses.fields(PhotoParams)}
+        if unknown := sorted(set(self.photo) - known):
+            raise ValueError(f"unknown photo condition(s) {unknown}; known: {sorted(known)}")
         return self
 
 

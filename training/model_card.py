@@ -123,8 +123,9 @@ def sole_free_check(predictor: Predictor) -> dict:
     by_kind: dict[str, list[bool]] = {}
     for seed, pred in zip(seeds, generated):
         by_kind.setdefault(negative_kind(seed), []).append("no_sole_found" in pred[0].flags)
-    natural = {name: predictor.predict(_jpeg_bytes(photo), name=name)[0] for name, photo in held_out_photos().items()}
-    views = {name: predictor.predict_batch([_jpeg_bytes(v) for v in vs]) for name, vs in held_out_views().items()}
+    photos = held_out_photos()
+    natural = {name: predictor.predict(_jpeg_bytes(photo), name=name)[0] for name, photo in photos.items()}
+    views = {name: predictor.predict_batch([_jpeg_bytes(v) for v in vs]) for name, vs in held_out_views(photos).items()}
     recorded = predictor.meta.get("natural_negatives")
     return {"generated_refused": sum("no_sole_found" in p[0].flags for p in generated) / len(generated),
             "generated_by_kind": {k: [sum(v), len(v)] for k, v in sorted(by_kind.items())},

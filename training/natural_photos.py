@@ -150,7 +150,9 @@ def on_plain_floor(view: np.ndarray, rng: np.random.Generator, size: tuple[int, 
     return np.clip(floor, 0, 255).astype(np.uint8)
 
 
-def held_out_views(per_photo: int = 16, seed: int = 0, size: tuple[int, int] = (512, 384)) -> dict[str, list[np.ndarray]]:
-    """Views of the held-out photos made as training makes its negatives: a larger, steadier check than six photos."""
+def held_out_views(photos: dict[str, np.ndarray], per_photo: int = 16, seed: int = 0,
+                   size: tuple[int, int] = (512, 384)) -> dict[str, list[np.ndarray]]:
+    """Views of the held-out photos (`held_out_photos`, read once by the caller) made as training makes its
+    negatives: a larger, steadier check than six photos."""
     return {name: [natural_view(photo, np.random.default_rng([seed, k, i]), size) for i in range(per_photo)]
-            for k, (name, photo) in enumerate(held_out_photos().items())}
+            for k, (name, photo) in enumerate(photos.items())}

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from inference.checkpoint import paths, save_checkpoint
 from inference.model import BACKBONES, ModelSpec, SoleNet
 from inference.pipeline import ReadingPipeline
-from inference.preprocess import Preprocessor
+from inference.preprocess import Box, Preprocessor
 from inference.settings import InferenceSettings, load_inference_settings
 from inference.taxonomy import load_taxonomy
 from training import distributed
@@ -37,6 +37,7 @@ from training.autolabel import autolabel, summary, write_report
 from training.config import LossCfg, TrainConfig, save_config
 from training.data import (
     DataError,
+    Record,
     epoch_indices,
     load_train_val,
     readable_only,
@@ -293,6 +294,14 @@ def _run_meta(cfg: TrainConfig, pre: Preprocessor, train_records: list, val_reco
     }
 
 
+def _surroundings(cfg: TrainConfig, records: list[Record]) -> list[tuple[Path, tuple[Box, ...]]]:
+    """The outlined real photos to cut sole-free views from; none when they are off, so no draw is spent on them
+    and the training stream is what it was before the option existed."""
+    if cfg.augment.surroundings_p <= 0:
+        return []
+    return sole_free_places(records, {i for i, source in enumerate(cfg.data.sources) if source.kind == "outlines"})
+
+
 def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     """Data, model, optimisation and the run folder; from the last saved state when resuming."""
     seed_everything(cfg.seed)
@@ -318,8 +327,7 @@ def setup_run(cfg: TrainConfig, d: distributed.Dist, resume: bool) -> Run:
     negative_size = next((tuple(s.size) for s in cfg.data.sources if s.kind == "synthetic"), (384, 576))
     run = Run(cfg, d, out, model, model, pre, optimizer, scheduler, scaler, ema, None,
               SoleViews(train_records, pre, cfg.augment, seed=cfg.seed, negative_size=negative_size, wear_stride=model.wear_stride,
-                        surroundings=sole_free_places(train_records, {i for i, s in enumerate(cfg.data.sources) if s.kind == "outlines"})
-                        if cfg.augment.surroundings_p > 0 else ()),   # none: no draw for them, the stream as before
+                        surroundings=_surroundings(cfg, train_records)),
               sampling_weights(train_records, [s.weight for s in cfg.data.sources], cfg.optim.class_balanced), loader_kw,
               DataLoader(ValidationPhotos(val_records[d.rank::d.world]), shuffle=False, collate_fn=as_list, **loader_kw),
               _run_meta(cfg, pre, train_records, val_records), settings)
